@@ -1,0 +1,91 @@
+"""The noise-prediction network ``eps_theta([x; y], (tau_x, tau_y))`` of METHOD.md section 7."""
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {"silu": nn.SiLU, "gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tanh}
+
+
+def auto_hidden_dim(n_features):
+    """Width used when ``hidden_dim="auto"``: 64 up to 10 inputs, 128 up to 50, else 256."""
+    if n_features <= 10:
+        return 64
+    return 128 if n_features <= 50 else 256
+
+
+def _norm(width):
+    # GroupNorm with a single group, which on (n, H) inputs is exactly LayerNorm(H);
+    # torch's LayerNorm kernels are 1.3-1.9x faster per training step on a CPU than
+    # GroupNorm(8, H) (measured at H = 64 and 128, batch 256).
+    return nn.LayerNorm(width)
+
+
+class ResidualBlock(nn.Module):
+    """``norm -> act -> linear (+ time embedding) -> norm -> act -> linear``, plus a skip."""
+
+    def __init__(self, in_dim, out_dim, activation):
+        super().__init__()
+        self.norm1, self.act1 = _norm(in_dim), ACTIVATIONS[activation]()
+        self.linear1 = nn.Linear(in_dim, out_dim)
+        self.norm2, self.act2 = _norm(out_dim), ACTIVATIONS[activation]()
+        self.linear2 = nn.Linear(out_dim, out_dim)
+        self.skip = nn.Identity() if in_dim == out_dim else nn.Linear(in_dim, out_dim)
+
+    def forward(self, h, time_embedding):
+        out = self.linear1(self.act1(self.norm1(h))) + time_embedding
+        out = self.linear2(self.act2(self.norm2(out)))
+        return out + self.skip(h)
+
+
+class ScoreNetwork(nn.Module):
+    """MLP with skip connections that predicts the noise of every coordinate.
+
+    Parameters
+    ----------
+    n_features : int
+        ``D = d_x + d_y``, the width of the input and of the output.
+    hidden_dim : int
+        Width ``H`` of the hidden layers.
+    n_blocks : int
+        Residual blocks before the hidden state is concatenated with the first one.
+    activation : {"silu", "gelu", "relu", "tanh"}
+        Activation of the residual blocks.
+    n_times : int, default=2
+        One diffusion time per variable: ``(tau_x, tau_y)``.
+    """
+
+    def __init__(self, n_features, hidden_dim, n_blocks, activation, n_times=2):
+        super().__init__()
+        self.input = nn.Linear(n_features, hidden_dim)
+        self.time_embedding = nn.Sequential(
+            nn.Linear(n_times, hidden_dim), nn.GELU(), nn.Linear(hidden_dim, hidden_dim)
+        )
+        self.blocks = nn.ModuleList(
+            ResidualBlock(hidden_dim, hidden_dim, activation) for _ in range(n_blocks)
+        )
+        self.merge = ResidualBlock(2 * hidden_dim, hidden_dim, activation)
+        self.out_norm, self.out_act = _norm(hidden_dim), ACTIVATIONS[activation]()
+        self.output = nn.Linear(hidden_dim, n_features)
+        nn.init.zeros_(self.output.weight)
+        nn.init.zeros_(self.output.bias)
+
+    def forward(self, z, times):
+        """Predict the noise.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (n, D)
+            Network input ``[x; y]`` with each variable diffused, clean or zeroed.
+        times : torch.Tensor of shape (n, 2)
+            ``(tau_x, tau_y)``.
+
+        Returns
+        -------
+        eps : torch.Tensor of shape (n, D)
+        """
+        emb = self.time_embedding(times)
+        first = h = self.input(z)
+        for block in self.blocks:
+            h = block(h, emb)
+        h = self.merge(torch.cat([h, first], dim=1), emb)
+        return self.output(self.out_act(self.out_norm(h)))

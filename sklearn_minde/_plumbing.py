@@ -1,0 +1,118 @@
+"""Plumbing kept apart from the maths: input validation, devices, seeds and progress."""
+
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils.validation import validate_data
+from tqdm.auto import tqdm
+
+
+def validate_xy(estimator, X, y, reset):
+    """Validate ``(X, y)`` the scikit-learn way and return float arrays, y 2-D.
+
+    Parameters
+    ----------
+    estimator : MINDEEstimator
+        Receives ``n_features_in_`` (and ``feature_names_in_``) when ``reset``.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    reset : bool
+        True in ``fit``, False when scoring or estimating on new data.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_targets)
+
+    Raises
+    ------
+    ValueError
+        On sparse, complex, object, non-finite, 3-D or empty input, on mismatched row
+        counts and on a ``y`` with zero columns.
+    """
+    if sp.issparse(X) or sp.issparse(y):
+        raise ValueError(
+            "MINDEEstimator does not accept sparse input: densities of continuous "
+            "variables are estimated, so pass dense arrays (e.g. X.toarray())."
+        )
+    if y is not None and np.ndim(y) == 2 and np.shape(y)[1] == 0:
+        raise ValueError("y has 0 columns: it needs at least one variable.")
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        multi_output=True,
+        y_numeric=True,
+        dtype=[np.float64, np.float32],
+        ensure_min_samples=2,
+    )
+    y = np.asarray(y, dtype=X.dtype)
+    return X, y.reshape(-1, 1) if y.ndim == 1 else y
+
+
+def check_no_constant_columns(arrays):
+    """Raise a ValueError naming the first constant column of each named array.
+
+    Parameters
+    ----------
+    arrays : dict of str to ndarray of shape (n_samples, n_columns)
+    """
+    for name, a in arrays.items():
+        constant = np.flatnonzero(np.ptp(a, axis=0) == 0)
+        if constant.size:
+            raise ValueError(
+                f"Column {constant[0]} of {name} is constant (zero variance): it has no "
+                "density, so neither MI nor entropies are defined with it. Drop it "
+                "(it carries no information about the other variable)."
+            )
+
+
+def resolve_device(device):
+    """Turn ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or a ``torch.device`` into a
+    ``torch.device``, with a clear error where the device is missing."""
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device.") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={str(device)!r} was asked for but CUDA is not available.")
+    return device
+
+
+def fitted_device(device):
+    """The device a fitted model runs on: its own, or the CPU with a warning when the
+    model was fitted on a GPU that this machine lacks (e.g. after unpickling)."""
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        warnings.warn(
+            f"This model was fitted on {device} but CUDA is not available here: "
+            "running it on the CPU.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return torch.device("cpu")
+    return device
+
+
+@contextmanager
+def seeded_cpu_rng(seed):
+    """Seed torch's CPU RNG inside the block, leaving the user's global RNG untouched."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def make_generator(seed, device):
+    """A ``torch.Generator`` on ``device`` seeded with ``seed``."""
+    return torch.Generator(device=device).manual_seed(int(seed))
+
+
+def progress_bar(total, verbose):
+    """A tqdm bar over training steps, shown only when ``verbose > 0``."""
+    return tqdm(total=total, disable=verbose <= 0, desc="MINDE training", unit="step")

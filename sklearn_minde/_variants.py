@@ -1,0 +1,266 @@
+"""The roles of X and Y, the training loss and the per-sample estimates of MINDE.
+
+Sections 4 to 6 of METHOD.md. Everything works on standardised tensors of shape
+``(n, d_x)`` and ``(n, d_y)``; one draw of ``t`` (shape ``(n, 1)``) and of the noises is
+shared by every network call that belongs to one sample. Scores never appear
+explicitly: with ``score = -eps / s_t`` and one ``t`` per sample,
+``g^2 ||s_a - s_b||^2 = r(t) ||eps_a - eps_b||^2``.
+"""
+
+import math
+
+import torch
+
+DIFFUSED, CLEAN, ABSENT = 0, 1, 2
+
+
+def network_input(v, role, t, eps, sde):
+    """Value and time fed to the network for one variable (the table of section 4).
+
+    Parameters
+    ----------
+    v : torch.Tensor of shape (n, d)
+        Clean values of the variable.
+    role : torch.Tensor of shape (n, 1)
+        ``DIFFUSED``, ``CLEAN`` or ``ABSENT`` for each sample.
+    t : torch.Tensor of shape (n, 1)
+        Diffusion times.
+    eps : torch.Tensor of shape (n, d)
+        Standard normal noise.
+    sde : VPSDE
+
+    Returns
+    -------
+    value : torch.Tensor of shape (n, d)
+    time : torch.Tensor of shape (n, 1)
+    """
+    diffused = role == DIFFUSED
+    zeros = torch.zeros_like(v)
+    value = torch.where(diffused, sde.perturb(v, t, eps), torch.where(role == CLEAN, v, zeros))
+    time = torch.where(diffused, t, (role == ABSENT).to(t.dtype))
+    return value, time
+
+
+def predict_noise(network, x, y, role_x, role_y, t, eps_x, eps_y, sde):
+    """``eps_theta`` split into its X and Y parts, for per-sample roles."""
+    vx, tx = network_input(x, role_x, t, eps_x, sde)
+    vy, ty = network_input(y, role_y, t, eps_y, sde)
+    out = network(torch.cat([vx, vy], dim=1), torch.cat([tx, ty], dim=1))
+    return out[:, : x.shape[1]], out[:, x.shape[1] :]
+
+
+def predict_noise_calls(network, x, y, t, eps_x, eps_y, sde, calls):
+    """Several network calls with fixed roles, on the same draws, in one forward pass.
+
+    Parameters
+    ----------
+    calls : list of (int, int)
+        ``(role_x, role_y)`` of each call.
+
+    Returns
+    -------
+    list of (torch.Tensor, torch.Tensor)
+        ``(eps_x_hat, eps_y_hat)`` of each call, each of shape ``(n, d)``.
+    """
+    n, k = x.shape[0], len(calls)
+    roles = torch.tensor(calls, device=x.device).repeat_interleave(n, dim=0)
+    ex, ey = predict_noise(
+        network,
+        x.repeat(k, 1),
+        y.repeat(k, 1),
+        roles[:, :1],
+        roles[:, 1:],
+        t.repeat(k, 1),
+        eps_x.repeat(k, 1),
+        eps_y.repeat(k, 1),
+        sde,
+    )
+    return list(zip(ex.split(n), ey.split(n)))
+
+
+def squared_norm(a):
+    """Row-wise squared Euclidean norm, shape ``(n,)``."""
+    return a.square().sum(dim=1)
+
+
+def reference_noise(z_t, t, sde, sigma):
+    """``s_t z_t / chi_t``: the noise-space output of the score of ``N(0, sigma^2 I)``.
+
+    ``chi_t = k_t^2 sigma^2 + s_t^2`` is the variance of the diffused reference.
+    """
+    chi = sde.mean_coef(t) ** 2 * sigma**2 + sde.std(t) ** 2
+    return sde.std(t) * z_t / chi
+
+
+def gaussian_entropy_terms(v, sigma):
+    """``d/2 log(2 pi sigma^2) + ||v||^2 / (2 sigma^2)`` per sample, the reference part
+    of an entropy (section 5)."""
+    d = v.shape[1]
+    return 0.5 * d * math.log(2 * math.pi * sigma**2) + squared_norm(v) / (2 * sigma**2)
+
+
+def prior_nll_terms(v, sde):
+    """``E[-log N(z_T; 0, I)]`` given ``z_0 = v``, per sample, in closed form."""
+    t_end = torch.full((1, 1), sde.T, device=v.device)
+    k2, s2 = sde.mean_coef(t_end).item() ** 2, sde.std(t_end).item() ** 2
+    d = v.shape[1]
+    return 0.5 * d * math.log(2 * math.pi) + 0.5 * (k2 * squared_norm(v) + s2 * d)
+
+
+def log_likelihood_bound_terms(eps_hat, eps, v, t, sde):
+    """Per-sample lower bound on ``log p(v)`` under the score model (section 6).
+
+    With ``t`` drawn from ``[t_eps, T]`` by ``sde.sample_time(..., truncate=True)``::
+
+        -log p(v) <= E[-log N(z_T; 0, I)] + d B(T) / 2
+                     + 1/2 int_{t_eps}^T r(t) (E||eps_theta - eps||^2 - d) dt
+
+    The model density is the score model's density at ``t_eps`` read through the
+    Gaussian kernel ``N(v; z / k_{t_eps}, s_{t_eps}^2 / k_{t_eps}^2 I)``: the evidence
+    bound of that decoder turns the integral's lower end ``t_eps`` into the term
+    ``-d log k_{t_eps} = d B(t_eps) / 2``, which with the ``beta d`` part of the
+    integrand over ``[t_eps, T]`` adds up to ``d B(T) / 2``.
+    """
+    d = v.shape[1]
+    weight = sde.importance_weight(t, truncate=True).squeeze(1)
+    integral = 0.5 * weight * (squared_norm(eps_hat - eps) - d)
+    return -(prior_nll_terms(v, sde) + 0.5 * d * sde.integrated_beta(sde.T) + integral)
+
+
+class _Variant:
+    """A MINDE variant: which scores it trains, and how it reads estimates off them.
+
+    Subclasses set ``calls`` (the ``(role_x, role_y)`` of each network call an
+    estimate needs), ``mixture`` (how often each call's roles are drawn in training)
+    and implement :meth:`mi_terms`.
+    """
+
+    calls = ()
+    mixture = ()
+
+    def training_roles(self, n, generator, device):
+        """Draw each sample's ``(role_x, role_y)`` from ``mixture``, shapes ``(n, 1)``."""
+        probs = torch.tensor(self.mixture, device=device)
+        idx = torch.multinomial(probs, n, replacement=True, generator=generator)
+        roles = torch.tensor(self.calls, device=device)[idx]
+        return roles[:, :1], roles[:, 1:]
+
+    def training_loss(self, network, x, y, t, eps_x, eps_y, sde, generator):
+        """Mean squared noise error on the diffused coordinates (a scalar)."""
+        role_x, role_y = self.training_roles(x.shape[0], generator, x.device)
+        ex, ey = predict_noise(network, x, y, role_x, role_y, t, eps_x, eps_y, sde)
+        err = (role_x == DIFFUSED) * (ex - eps_x).square().sum(1, keepdim=True)
+        err = err + (role_y == DIFFUSED) * (ey - eps_y).square().sum(1, keepdim=True)
+        return err.mean() / (x.shape[1] + y.shape[1])
+
+    def kl_terms(self, network, x, y, t, eps_x, eps_y, sde, sigma):
+        """Per-sample terms of every KL the estimates need, from one draw.
+
+        Returns
+        -------
+        outputs : list of (torch.Tensor, torch.Tensor)
+            The network's noise predictions of each call in ``calls``.
+        kl_ref : list of torch.Tensor of shape (n,)
+            ``1/2 w(t) ||eps_theta - eps_ref||^2`` on the diffused coordinates of each
+            call: the integrand of ``KL(p || N(0, sigma^2 I))`` for that call's density.
+        weight : torch.Tensor of shape (n,)
+            The importance weight ``w(t) = r(t) / q(t)``.
+        """
+        outputs = predict_noise_calls(network, x, y, t, eps_x, eps_y, sde, self.calls)
+        xt, yt = sde.perturb(x, t, eps_x), sde.perturb(y, t, eps_y)
+        ref_x, ref_y = reference_noise(xt, t, sde, sigma), reference_noise(yt, t, sde, sigma)
+        weight = sde.importance_weight(t).squeeze(1)
+        kl_ref = []
+        for (role_x, role_y), (ex, ey) in zip(self.calls, outputs):
+            sq = torch.zeros_like(weight)
+            if role_x == DIFFUSED:
+                sq = sq + squared_norm(ex - ref_x)
+            if role_y == DIFFUSED:
+                sq = sq + squared_norm(ey - ref_y)
+            kl_ref.append(0.5 * weight * sq)
+        return outputs, kl_ref, weight
+
+    def likelihood_terms(self, network, x, y, t, eps_x, eps_y, sde):
+        """Per-sample sum of the log-likelihood bounds of every density in ``calls``."""
+        outputs = predict_noise_calls(network, x, y, t, eps_x, eps_y, sde, self.calls)
+        total = torch.zeros(x.shape[0], device=x.device)
+        for (role_x, role_y), (ex, ey) in zip(self.calls, outputs):
+            eps_hat = [e for r, e in ((role_x, ex), (role_y, ey)) if r == DIFFUSED]
+            eps = [e for r, e in ((role_x, eps_x), (role_y, eps_y)) if r == DIFFUSED]
+            v = [e for r, e in ((role_x, x), (role_y, y)) if r == DIFFUSED]
+            total = total + log_likelihood_bound_terms(
+                torch.cat(eps_hat, 1), torch.cat(eps, 1), torch.cat(v, 1), t, sde
+            )
+        return total
+
+
+class ConditionalVariant(_Variant):
+    """MINDE-C: X is diffused, Y absent (marginal score) or clean (conditional score).
+
+    ``I = H(X) - H(X | Y)``; entropies ``"x"`` and ``"x|y"``.
+    """
+
+    name = "c"
+    calls = ((DIFFUSED, ABSENT), (DIFFUSED, CLEAN))
+    mixture = (0.5, 0.5)
+    densities = "log p(x) + log p(x | y)"
+
+    def mi_terms(self, network, x, y, t, eps_x, eps_y, sde, sigma):
+        """Per-sample terms of the plain and sigma estimates, and of the entropies.
+
+        Returns
+        -------
+        dict of str to torch.Tensor of shape (n,)
+            ``"mi"``, ``"mi_sigma"``, ``"h_x"``, ``"h_x|y"``.
+        """
+        out, (kl_marg, kl_cond), w = self.kl_terms(network, x, y, t, eps_x, eps_y, sde, sigma)
+        (marg, _), (cond, _) = out
+        h_ref = gaussian_entropy_terms(x, sigma)
+        return {
+            "mi": 0.5 * w * squared_norm(cond - marg),
+            "mi_sigma": kl_cond - kl_marg,
+            "h_x": h_ref - kl_marg,
+            "h_x|y": h_ref - kl_cond,
+        }
+
+
+class JointVariant(_Variant):
+    """MINDE-J: X and Y diffused together (joint score) or one at a time, the other
+    clean (the two conditional scores).
+
+    ``I = H(X, Y) - H(X | Y) - H(Y | X)``; entropies ``"xy"``, ``"x|y"``, ``"y|x"``,
+    ``"x"``, ``"y"``.
+    """
+
+    name = "j"
+    calls = ((DIFFUSED, DIFFUSED), (DIFFUSED, CLEAN), (CLEAN, DIFFUSED))
+    mixture = (0.5, 0.25, 0.25)
+    densities = "log p(x, y) + log p(x | y) + log p(y | x)"
+
+    def mi_terms(self, network, x, y, t, eps_x, eps_y, sde, sigma):
+        """Per-sample terms of the plain and sigma estimates, and of the entropies.
+
+        Returns
+        -------
+        dict of str to torch.Tensor of shape (n,)
+            ``"mi"``, ``"mi_sigma"``, ``"h_xy"``, ``"h_x|y"``, ``"h_y|x"``, ``"h_x"``,
+            ``"h_y"``.
+        """
+        out, kls, w = self.kl_terms(network, x, y, t, eps_x, eps_y, sde, sigma)
+        (joint_x, joint_y), (cond_x, _), (_, cond_y) = out
+        kl_joint, kl_x_given_y, kl_y_given_x = kls
+        h_xy = gaussian_entropy_terms(torch.cat([x, y], 1), sigma) - kl_joint
+        h_x_given_y = gaussian_entropy_terms(x, sigma) - kl_x_given_y
+        h_y_given_x = gaussian_entropy_terms(y, sigma) - kl_y_given_x
+        return {
+            "mi": 0.5 * w * (squared_norm(joint_x - cond_x) + squared_norm(joint_y - cond_y)),
+            "mi_sigma": kl_x_given_y + kl_y_given_x - kl_joint,
+            "h_xy": h_xy,
+            "h_x|y": h_x_given_y,
+            "h_y|x": h_y_given_x,
+            "h_x": h_xy - h_y_given_x,
+            "h_y": h_xy - h_x_given_y,
+        }
+
+
+VARIANTS = {"c": ConditionalVariant(), "j": JointVariant()}
