@@ -1,4 +1,7 @@
-"""The noise-prediction network ``eps_theta([x; y], (tau_x, tau_y))`` of METHOD.md section 7."""
+"""The noise-prediction network ``eps_theta([x; y], (tau_x, tau_y))``.
+
+See the method page, docs/user_guide/method.rst.
+"""
 
 import torch
 from torch import nn
@@ -7,7 +10,7 @@ ACTIVATIONS = {"silu": nn.SiLU, "gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tan
 
 
 def auto_hidden_dim(n_features):
-    """Width used when ``hidden_dim="auto"``: 64 up to 10 inputs, 128 up to 50, else 256."""
+    """Width for ``hidden_dim="auto"``: 64 up to 10 inputs, 128 up to 50, else 256."""
     if n_features <= 10:
         return 64
     return 128 if n_features <= 50 else 256
@@ -21,7 +24,7 @@ def _norm(width):
 
 
 class ResidualBlock(nn.Module):
-    """``norm -> act -> linear (+ time embedding) -> norm -> act -> linear``, plus a skip."""
+    """``norm, act, linear (+ time embedding), norm, act, linear``, plus a skip."""
 
     def __init__(self, in_dim, out_dim, activation):
         super().__init__()

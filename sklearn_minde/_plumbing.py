@@ -65,7 +65,8 @@ def check_no_constant_columns(arrays):
         constant = np.flatnonzero(np.ptp(a, axis=0) == 0)
         if constant.size:
             raise ValueError(
-                f"Column {constant[0]} of {name} is constant (zero variance): it has no "
+                f"Column {constant[0]} of {name} is constant (zero variance): it has "
+                "no "
                 "density, so neither MI nor entropies are defined with it. Drop it "
                 "(it carries no information about the other variable)."
             )
@@ -81,7 +82,9 @@ def resolve_device(device):
     except (RuntimeError, TypeError) as exc:
         raise ValueError(f"device={device!r} is not a torch device.") from exc
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={str(device)!r} was asked for but CUDA is not available.")
+        raise ValueError(
+            f"device={str(device)!r} was asked for but CUDA is not available."
+        )
     return device
 
 
@@ -102,7 +105,7 @@ def fitted_device(device):
 
 @contextmanager
 def seeded_cpu_rng(seed):
-    """Seed torch's CPU RNG inside the block, leaving the user's global RNG untouched."""
+    """Seed torch's CPU RNG inside the block; the user's global RNG is untouched."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
@@ -111,6 +114,21 @@ def seeded_cpu_rng(seed):
 def make_generator(seed, device):
     """A ``torch.Generator`` on ``device`` seeded with ``seed``."""
     return torch.Generator(device=device).manual_seed(int(seed))
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Run the block with ``n_threads`` torch CPU threads, then restore the caller's
+    setting (``torch.set_num_threads`` is process-wide). None changes nothing."""
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def progress_bar(total, verbose):

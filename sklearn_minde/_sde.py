@@ -1,6 +1,7 @@
 """The variance-preserving SDE and the importance sampling of diffusion time.
 
-Every formula here is from sections 1 and 3 of METHOD.md. Times are tensors of shape
+Every formula here is from the method page (docs/user_guide/method.rst). Times
+are tensors of shape
 ``(n, 1)`` so that they broadcast against batches of shape ``(n, d)``.
 """
 
@@ -19,7 +20,8 @@ class VPSDE:
     t_eps : float
         Cut-off below which the importance density of ``t`` is flat.
     importance_sampling : bool
-        If True, draw ``t`` from ``q(t)`` proportional to ``r(max(t, t_eps))``; otherwise
+        If True, draw ``t`` from ``q(t)`` proportional to ``r(max(t, t_eps))``;
+        otherwise
         draw it uniformly on ``[t_eps, 1]`` and weight each draw by ``r(t)``.
     """
 
@@ -112,7 +114,9 @@ class VPSDE:
         t_flat = u * z / self._scalar_r(self.t_eps)
         b_star = torch.nn.functional.softplus(u * z + self._scalar_A(self.t_eps) - flat)
         slope = self.beta_max - self.beta_min
-        t_tail = (-self.beta_min + torch.sqrt(self.beta_min**2 + 2 * slope * b_star)) / slope
+        t_tail = (
+            -self.beta_min + torch.sqrt(self.beta_min**2 + 2 * slope * b_star)
+        ) / slope
         # t = 0 has probability 2**-24 but an infinite weight: keep t off it
         return torch.where(u * z <= flat, t_flat, t_tail).clamp(1e-7, self.T)
 

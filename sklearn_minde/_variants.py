@@ -1,6 +1,7 @@
 """The roles of X and Y, the training loss and the per-sample estimates of MINDE.
 
-Sections 4 to 6 of METHOD.md. Everything works on standardised tensors of shape
+From the method page (docs/user_guide/method.rst). Everything works on
+standardised tensors of shape
 ``(n, d_x)`` and ``(n, d_y)``; one draw of ``t`` (shape ``(n, 1)``) and of the noises is
 shared by every network call that belongs to one sample. Scores never appear
 explicitly: with ``score = -eps / s_t`` and one ``t`` per sample,
@@ -36,16 +37,27 @@ def network_input(v, role, t, eps, sde):
     """
     diffused = role == DIFFUSED
     zeros = torch.zeros_like(v)
-    value = torch.where(diffused, sde.perturb(v, t, eps), torch.where(role == CLEAN, v, zeros))
+    value = torch.where(
+        diffused, sde.perturb(v, t, eps), torch.where(role == CLEAN, v, zeros)
+    )
     time = torch.where(diffused, t, (role == ABSENT).to(t.dtype))
     return value, time
 
 
 def predict_noise(network, x, y, role_x, role_y, t, eps_x, eps_y, sde):
-    """``eps_theta`` split into its X and Y parts, for per-sample roles."""
+    """``eps_theta`` split into its X and Y parts, for per-sample roles.
+
+    The network learns a residual over a Gaussian skip, ``s_tau * value`` for each
+    variable: the exact noise prediction when the (standardised) data are standard
+    normal, and zero for clean (``tau = 0``) and absent (zero value) variables. With
+    the network's last layer initialised at zero, training starts from the Gaussian
+    reference and only has to learn how the data depart from it.
+    """
     vx, tx = network_input(x, role_x, t, eps_x, sde)
     vy, ty = network_input(y, role_y, t, eps_y, sde)
-    out = network(torch.cat([vx, vy], dim=1), torch.cat([tx, ty], dim=1))
+    z = torch.cat([vx, vy], dim=1)
+    skip = torch.cat([sde.std(tx) * vx, sde.std(ty) * vy], dim=1)
+    out = network(z, torch.cat([tx, ty], dim=1)) + skip
     return out[:, : x.shape[1]], out[:, x.shape[1] :]
 
 
@@ -75,7 +87,7 @@ def predict_noise_calls(network, x, y, t, eps_x, eps_y, sde, calls):
         eps_y.repeat(k, 1),
         sde,
     )
-    return list(zip(ex.split(n), ey.split(n)))
+    return list(zip(ex.split(n), ey.split(n), strict=True))
 
 
 def squared_norm(a):
@@ -139,7 +151,7 @@ class _Variant:
     mixture = ()
 
     def training_roles(self, n, generator, device):
-        """Draw each sample's ``(role_x, role_y)`` from ``mixture``, shapes ``(n, 1)``."""
+        """Draw each sample's ``(role_x, role_y)`` from ``mixture``; shapes (n, 1)."""
         probs = torch.tensor(self.mixture, device=device)
         idx = torch.multinomial(probs, n, replacement=True, generator=generator)
         roles = torch.tensor(self.calls, device=device)[idx]
@@ -168,10 +180,13 @@ class _Variant:
         """
         outputs = predict_noise_calls(network, x, y, t, eps_x, eps_y, sde, self.calls)
         xt, yt = sde.perturb(x, t, eps_x), sde.perturb(y, t, eps_y)
-        ref_x, ref_y = reference_noise(xt, t, sde, sigma), reference_noise(yt, t, sde, sigma)
+        ref_x, ref_y = (
+            reference_noise(xt, t, sde, sigma),
+            reference_noise(yt, t, sde, sigma),
+        )
         weight = sde.importance_weight(t).squeeze(1)
         kl_ref = []
-        for (role_x, role_y), (ex, ey) in zip(self.calls, outputs):
+        for (role_x, role_y), (ex, ey) in zip(self.calls, outputs, strict=True):
             sq = torch.zeros_like(weight)
             if role_x == DIFFUSED:
                 sq = sq + squared_norm(ex - ref_x)
@@ -184,7 +199,7 @@ class _Variant:
         """Per-sample sum of the log-likelihood bounds of every density in ``calls``."""
         outputs = predict_noise_calls(network, x, y, t, eps_x, eps_y, sde, self.calls)
         total = torch.zeros(x.shape[0], device=x.device)
-        for (role_x, role_y), (ex, ey) in zip(self.calls, outputs):
+        for (role_x, role_y), (ex, ey) in zip(self.calls, outputs, strict=True):
             eps_hat = [e for r, e in ((role_x, ex), (role_y, ey)) if r == DIFFUSED]
             eps = [e for r, e in ((role_x, eps_x), (role_y, eps_y)) if r == DIFFUSED]
             v = [e for r, e in ((role_x, x), (role_y, y)) if r == DIFFUSED]
@@ -213,7 +228,9 @@ class ConditionalVariant(_Variant):
         dict of str to torch.Tensor of shape (n,)
             ``"mi"``, ``"mi_sigma"``, ``"h_x"``, ``"h_x|y"``.
         """
-        out, (kl_marg, kl_cond), w = self.kl_terms(network, x, y, t, eps_x, eps_y, sde, sigma)
+        out, (kl_marg, kl_cond), w = self.kl_terms(
+            network, x, y, t, eps_x, eps_y, sde, sigma
+        )
         (marg, _), (cond, _) = out
         h_ref = gaussian_entropy_terms(x, sigma)
         return {
@@ -253,7 +270,9 @@ class JointVariant(_Variant):
         h_x_given_y = gaussian_entropy_terms(x, sigma) - kl_x_given_y
         h_y_given_x = gaussian_entropy_terms(y, sigma) - kl_y_given_x
         return {
-            "mi": 0.5 * w * (squared_norm(joint_x - cond_x) + squared_norm(joint_y - cond_y)),
+            "mi": 0.5
+            * w
+            * (squared_norm(joint_x - cond_x) + squared_norm(joint_y - cond_y)),
             "mi_sigma": kl_x_given_y + kl_y_given_x - kl_joint,
             "h_xy": h_xy,
             "h_x|y": h_x_given_y,

@@ -4,7 +4,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_minde import MINDEEstimator
 
-TINY = dict(hidden_dim=8, max_iter=10, n_estimation_passes=1, device="cpu", random_state=0)
+TINY = dict(
+    hidden_dim=8, max_iter=10, n_estimation_passes=1, device="cpu", random_state=0
+)
 
 
 @parametrize_with_checks([MINDEEstimator(**TINY), MINDEEstimator(variant="j", **TINY)])

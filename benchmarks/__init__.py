@@ -1,0 +1,1 @@
+"""Benchmarks of sklearn-minde: run as ``python -m benchmarks.<name> --help``."""

@@ -1,0 +1,17 @@
+"""Benchmark machinery shared by ``benchmarks.bmi_suite`` and
+``benchmarks.self_consistency``.
+
+Modules
+-------
+adapters
+    One small interface over MINDE and benchmark-mi's estimators, and the registry of
+    estimators the studies can run.
+tasks
+    benchmark-mi tasks, sampling protocols and the oracle accuracy floor.
+store
+    The append-only JSON-lines results file that makes sweeps resumable.
+runner
+    Jobs and their parallel execution (joblib, or a Dask cluster through joblib).
+report
+    Tables and figures made from the results file.
+"""

@@ -1,0 +1,88 @@
+"""Command-line pieces shared by the studies: estimator choice, parameter overrides
+and how the jobs run."""
+
+import argparse
+import ast
+
+from .adapters import ADAPTERS, select_adapters
+from .runner import run_jobs
+
+
+def parse_params(items):
+    """``["max_iter=50", "device=cuda"]`` -> ``{"max_iter": 50, "device": "cuda"}``.
+
+    Values are Python literals where they parse as one, else strings.
+    """
+    params = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {item!r}")
+        try:
+            params[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[name] = value
+    return params
+
+
+def estimator_names():
+    """Every estimate name the registry can produce, in registry order."""
+    return [out for adapter in ADAPTERS.values() for out in adapter.outputs()]
+
+
+def add_estimator_arguments(parser, default):
+    """``--estimators``, ``--minde-param`` and ``--neural-param``."""
+    parser.add_argument("--estimators", nargs="+", default=list(default),
+                        metavar="NAME", help=f"default: {' '.join(default)}; known: "
+                             f"{' '.join(estimator_names())}")
+    parser.add_argument("--minde-param", nargs="+", action="extend", default=[],
+                        metavar="NAME=VALUE",
+                        help="MINDEEstimator parameters, e.g. max_iter=3000")
+    parser.add_argument("--neural-param", nargs="+", action="extend", default=[],
+                        metavar="NAME=VALUE",
+                        help="parameters of bmi's neural estimators, e.g. "
+                             "max_n_steps=2000")
+
+
+def add_execution_arguments(parser):
+    """``--n-jobs``, ``--scheduler``, ``--threads-per-job``, ``--retry-failed``,
+    ``--report-only`` and ``--no-progress``."""
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="parallel joblib worker processes (default: 1)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on the Dask scheduler at ADDRESS, e.g. "
+                             "tcp://10.0.0.5:8786 (needs the distributed package)")
+    parser.add_argument("--threads-per-job", type=int,
+                        help="torch threads in each job (default: torch's own)")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="rerun the jobs recorded as failed")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing; report what the results file holds")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="hide the progress bar")
+
+
+def chosen_adapters(args):
+    """The adapters named by ``--estimators``, with the ``--*-param`` overrides.
+
+    Returns
+    -------
+    adapters : list of adapter
+    overrides : dict of str to dict
+        The parsed overrides by group ("minde", "neural").
+    """
+    overrides = {"minde": parse_params(args.minde_param),
+                 "neural": parse_params(args.neural_param)}
+    return select_adapters(args.estimators, overrides), overrides
+
+
+def run_and_collect(jobs, store, args):
+    """Run what is missing (unless ``--report-only``) and return the records of
+    ``jobs`` that the store holds, in the order of ``jobs``."""
+    if not args.report_only:
+        ran = run_jobs(jobs, store, n_jobs=args.n_jobs, scheduler=args.scheduler,
+                       threads=args.threads_per_job, retry_failed=args.retry_failed,
+                       progress=not args.no_progress)
+        print(f"ran {ran} of {len(jobs)} jobs; the others were already in {store.path}")
+    records = store.load()
+    return [records[job.id] for job in jobs if job.id in records]

@@ -1,0 +1,239 @@
+"""Tables and figures of the bmi suite, made from the records of the results file."""
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+#: Relative error under which a task counts as solved in the summary.
+TOLERANCE = 0.10
+
+#: Columns that lead the frame of results, when present.
+_FIRST = ["study", "task", "test", "r", "seed", "n_fit", "n_est", "estimator",
+          "estimate", "std_error", "true_mi", "oracle_se", "fit_s", "n_iter", "device",
+          "failure"]
+
+
+def records_to_frame(records):
+    """One row per estimate: the job key, the facts of its data, the estimate and
+    the environment, flattened.
+
+    Parameters
+    ----------
+    records : iterable of dict
+        Records of :func:`benchmarks.suite.runner.execute`.
+
+    Returns
+    -------
+    DataFrame
+        Columns include ``estimator``, ``estimate``, ``std_error``, ``fit_s``,
+        ``device``, ``failure``, ``settings`` (JSON), ``version_<package>`` and the
+        job key's fields. A failed job gives one row, named after its adapter, with
+        a NaN estimate.
+    """
+    rows = []
+    for record in records:
+        job = dict(record["job"])
+        common = {k: v for k, v in record.items()
+                  if k not in ("job", "estimates", "std_errors", "versions")}
+        common.update(job, settings=json.dumps(job["settings"], sort_keys=True))
+        common.update({f"version_{k}": v for k, v in record["versions"].items()})
+        estimates = record["estimates"] or {job["adapter"]: np.nan}
+        for name, value in estimates.items():
+            rows.append(dict(common, estimator=name, estimate=value,
+                             std_error=record["std_errors"].get(name, np.nan)))
+    df = pd.DataFrame(rows).astype({"n_iter": "Int64"})
+    first = [c for c in _FIRST if c in df.columns]
+    return df[first + [c for c in df.columns if c not in first]]
+
+
+def add_errors(df):
+    """Columns ``error`` (estimate - true MI, nats) and ``rel_error``."""
+    return df.assign(error=df.estimate - df.true_mi,
+                     rel_error=(df.estimate - df.true_mi) / df.true_mi)
+
+
+def _order(df, column):
+    """Values of ``column`` in order of first appearance."""
+    return list(dict.fromkeys(df[column]))
+
+
+def seed_means(df):
+    """Per task and estimator: the seed mean and spread of the estimate.
+
+    Returns
+    -------
+    DataFrame
+        Columns task, estimator, true_mi, oracle_se, mean, sd (across seeds), seeds
+        and median_fit_s.
+    """
+    return (df.groupby(["task", "estimator"], sort=False)
+            .agg(true_mi=("true_mi", "first"), oracle_se=("oracle_se", "first"),
+                 mean=("estimate", "mean"), sd=("estimate", "std"),
+                 seeds=("estimate", "count"), median_fit_s=("fit_s", "median"))
+            .reset_index())
+
+
+def task_table(df):
+    """Markdown table, task x estimator: seed mean +- sd of the estimate.
+
+    Parameters
+    ----------
+    df : DataFrame
+        From :func:`records_to_frame`.
+
+    Returns
+    -------
+    str
+    """
+    means = seed_means(df)
+    cell = means["mean"].map("{:.3f}".format) + np.where(
+        means.sd.notna(), " ± " + means.sd.map("{:.3f}".format), "")
+    table = means.assign(cell=cell).pivot(index="task", columns="estimator",
+                                          values="cell")
+    table = table.reindex(index=_order(df, "task"), columns=_order(df, "estimator"))
+    facts = means.groupby("task", sort=False)[["true_mi", "oracle_se"]].first()
+    table.insert(0, "oracle SE", facts.oracle_se.map("{:.4f}".format))
+    table.insert(0, "true MI", facts.true_mi.map("{:.3f}".format))
+    return table.fillna("failed").to_markdown()
+
+
+def summary(df):
+    """Per estimator: errors beside the oracle floor, tasks solved, fit time.
+
+    Columns: tasks; runs; failed (runs with an error or a non-finite estimate);
+    MAE (mean over runs of |estimate - true MI|); oracle SE (mean over the tasks of
+    the oracle's standard error at the protocol's sample size); MAE of seed
+    means and the oracle SE of a seed mean; within 10 % (tasks whose seed mean is
+    within 10 % of the true MI); median fit time in seconds.
+
+    Parameters
+    ----------
+    df : DataFrame
+        From :func:`records_to_frame`.
+
+    Returns
+    -------
+    DataFrame
+    """
+    df = add_errors(df)
+    means = seed_means(df)
+    means["abs_error"] = (means["mean"] - means.true_mi).abs()
+    means["within"] = means.abs_error <= TOLERANCE * means.true_mi
+    means["oracle_se_mean"] = means.oracle_se / np.sqrt(means.seeds.clip(lower=1))
+    runs = df.groupby("estimator", sort=False).agg(
+        tasks=("task", "nunique"), runs=("estimate", "size"),
+        failed=("estimate", lambda e: int((~np.isfinite(e)).sum())),
+        MAE=("error", lambda e: e.abs().mean()), median_fit_s=("fit_s", "median"))
+    per_task = means.groupby("estimator", sort=False).agg(
+        oracle_SE=("oracle_se", "mean"), MAE_seed_mean=("abs_error", "mean"),
+        oracle_SE_seed_mean=("oracle_se_mean", "mean"), within_10pc=("within", "sum"))
+    table = runs.join(per_task)
+    table["within_10pc"] = [f"{int(k)}/{n}" for k, n in
+                            zip(table.within_10pc, table.tasks, strict=True)]
+    columns = ["tasks", "runs", "failed", "MAE", "oracle_SE", "MAE_seed_mean",
+               "oracle_SE_seed_mean", "within_10pc", "median_fit_s"]
+    return table[columns].reset_index()
+
+
+def plot_heatmap(df, path):
+    """Heatmap of log(seed mean / true MI), estimators x tasks, annotated with the
+    seed-mean estimate, with the true MI as the last row ("Beyond Normal" style).
+
+    Colours are clipped to [-1, 1] (red: over-estimate, blue: under-estimate); a
+    non-positive mean counts as -1.
+
+    Parameters
+    ----------
+    df : DataFrame
+        From :func:`records_to_frame`.
+    path : str or Path
+        PNG file to write.
+    """
+    means = seed_means(df)
+    tasks, estimators = _order(df, "task"), _order(df, "estimator")
+    mean = means.pivot(index="estimator", columns="task", values="mean")
+    mean = mean.reindex(index=estimators, columns=tasks)
+    truth = means.groupby("task").true_mi.first().reindex(tasks)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log(mean.clip(lower=1e-12) / truth)
+    values = np.vstack([log_ratio.to_numpy(), np.zeros(len(tasks))])
+    labels = np.vstack([mean.to_numpy(), truth.to_numpy()])
+    fig, ax = plt.subplots(figsize=(1.5 + 0.42 * len(tasks), 1.6 + 0.42 * len(values)))
+    image = ax.imshow(np.ma.masked_invalid(values), cmap="RdBu_r", vmin=-1, vmax=1,
+                      aspect="auto")
+    for (i, j), label in np.ndenumerate(labels):
+        if np.isfinite(label):
+            ax.text(j, i, f"{label:.2f}", ha="center", va="center", fontsize=6.5)
+    ax.set_xticks(range(len(tasks)), tasks, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(values)), [*estimators, "True MI"], fontsize=8)
+    fig.colorbar(image, ax=ax, label="log(estimate / true MI)", fraction=0.02, pad=0.01)
+    ax.set_title("Seed-mean MI estimate (nats); colour: log(estimate / true MI)",
+                 fontsize=9)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_accuracy_vs_time(table, path):
+    """Mean absolute error against median fit time, one point per estimator, with
+    the oracle floor (mean oracle SE of one run) as a dashed line.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`summary`.
+    path : str or Path
+        PNG file to write.
+    """
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.scatter(table.median_fit_s, table.MAE, color="tab:blue")
+    for row in table.itertuples():
+        ax.annotate(row.estimator, (row.median_fit_s, row.MAE), fontsize=8,
+                    xytext=(4, 3), textcoords="offset points")
+    ax.axhline(table.oracle_SE.mean(), color="grey", linestyle="--",
+               label="oracle SE (mean over tasks)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("median fit time per run (s)")
+    ax.set_ylabel("mean absolute error (nats)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+
+
+def write_reports(df, out, header=""):
+    """Write results.csv, table.md, summary.md, heatmap.png and accuracy_vs_time.png.
+
+    Parameters
+    ----------
+    df : DataFrame
+        From :func:`records_to_frame`.
+    out : Path
+        Folder.
+    header : str, optional
+        First lines of summary.md (the protocol and settings).
+
+    Returns
+    -------
+    str
+        The text of summary.md.
+    """
+    add_errors(df).to_csv(out / "results.csv", index=False)
+    table = summary(df)
+    (out / "table.md").write_text(header + task_table(df) + "\n", encoding="utf-8")
+    text = (header + table.to_markdown(index=False, floatfmt=".4g") + "\n\n"
+            "MAE and oracle SE in nats. The oracle SE is the standard error of the "
+            "estimator that knows the densities: sd of the pointwise MI / sqrt(n), n "
+            "the protocol's sample size (the estimation sample where there is one). "
+            "An error well above it is bias, not noise.\n")
+    (out / "summary.md").write_text(text, encoding="utf-8")
+    ok = df[np.isfinite(df.estimate)]
+    if len(ok):
+        plot_heatmap(ok, out / "heatmap.png")
+        plot_accuracy_vs_time(summary(ok), out / "accuracy_vs_time.png")
+    return text

@@ -1,0 +1,339 @@
+"""The scikit-learn API of MINDEEstimator: fitted attributes, meta-estimators,
+scoring, reproducibility, progress output and early stopping."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import SMALL, TINY, gaussian_pair
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_minde import MINDEEstimator
+
+ESTIMATE_KEYS = {"c": {"minde_c", "minde_c_sigma"}, "j": {"minde_j", "minde_j_sigma"}}
+ENTROPY_KEYS = {"c": {"x", "x|y"}, "j": {"xy", "x|y", "y|x", "x", "y"}}
+
+
+def _bimodal(n=500, seed=0):
+    """Strongly non-Gaussian data (clusters at +-1), where the network has a lot to
+    learn beyond its Gaussian starting point."""
+    rng = np.random.default_rng(seed)
+    s = rng.choice([-1.0, 1.0], size=(n, 2))
+    return s + 0.05 * rng.normal(size=(n, 2)), s[:, 0] + 0.05 * rng.normal(size=n)
+
+
+# ------------------------------------------------------------- fitted attributes
+@pytest.mark.parametrize("variant", ["c", "j"])
+def test_fit_returns_self_and_sets_attributes(small_xy, variant):
+    """fit returns the estimator, with every documented attribute of the right type
+    and shape."""
+    X, y = small_xy
+    est = MINDEEstimator(variant=variant, **TINY)
+    assert est.fit(X, y) is est
+
+    assert isinstance(est.mutual_information_, float)
+    assert math.isfinite(est.mutual_information_)
+    assert isinstance(est.mutual_information_std_, float)
+    assert est.mutual_information_std_ > 0
+    for name in ("estimates_", "estimates_std_"):
+        values = getattr(est, name)
+        assert set(values) == ESTIMATE_KEYS[variant]
+        assert all(isinstance(v, float) and math.isfinite(v) for v in values.values())
+    assert all(v > 0 for v in est.estimates_std_.values())
+    assert set(est.entropies_) == ENTROPY_KEYS[variant]
+    entropies = est.entropies_.values()
+    assert all(isinstance(v, float) and math.isfinite(v) for v in entropies)
+
+    assert isinstance(est.n_iter_, int) and 1 <= est.n_iter_ <= TINY["max_iter"]
+    assert isinstance(est.loss_curve_, np.ndarray)
+    assert est.loss_curve_.shape == (est.n_iter_,)
+    assert np.all(np.isfinite(est.loss_curve_))
+    assert isinstance(est.validation_loss_curve_, np.ndarray)
+    assert est.validation_loss_curve_.ndim == 1
+    assert 1 <= len(est.validation_loss_curve_) <= est.n_iter_
+    assert est.n_features_in_ == X.shape[1]
+    assert not hasattr(est, "feature_names_in_")
+    assert isinstance(est.network_, torch.nn.Module)
+    assert isinstance(est.device_, str) and est.device_ == "cpu"
+
+
+def test_plain_estimate_is_never_negative(small_xy):
+    """The plain estimators are a squared norm: never negative."""
+    X, y = small_xy
+    for variant in ("c", "j"):
+        est = MINDEEstimator(variant=variant, **TINY).fit(X, y)
+        assert est.estimates_[f"minde_{variant}"] >= 0
+
+
+def test_feature_names_from_dataframe(small_xy):
+    """A DataFrame with string columns sets feature_names_in_; y may be a Series."""
+    X, y = small_xy
+    df = pd.DataFrame(X, columns=["a", "b"])
+    est = MINDEEstimator(**TINY).fit(df, pd.Series(y, name="target"))
+    np.testing.assert_array_equal(est.feature_names_in_, ["a", "b"])
+    assert est.n_features_in_ == 2
+    # same numbers as with the bare arrays
+    ref = MINDEEstimator(**TINY).fit(X, y)
+    assert est.mutual_information_ == ref.mutual_information_
+
+
+@pytest.mark.parametrize("variant", ["c", "j"])
+def test_sigma_selects_the_reported_estimate(small_xy, variant):
+    """One network gives both estimates: sigma=None reports the plain one, sigma=1.0
+    the sigma form, and estimates_ does not depend on which was asked for."""
+    X, y = small_xy
+    name = f"minde_{variant}"
+    plain = MINDEEstimator(variant=variant, sigma=None, **TINY).fit(X, y)
+    sig = MINDEEstimator(variant=variant, sigma=1.0, **TINY).fit(X, y)
+    assert plain.mutual_information_ == plain.estimates_[name]
+    assert plain.mutual_information_std_ == plain.estimates_std_[name]
+    assert sig.mutual_information_ == sig.estimates_[f"{name}_sigma"]
+    assert sig.mutual_information_std_ == sig.estimates_std_[f"{name}_sigma"]
+    assert plain.estimates_ == pytest.approx(sig.estimates_)
+    assert plain.entropies_ == pytest.approx(sig.entropies_)
+    # same network, so estimate() differs only through the form sigma selects
+    assert sig.estimate(X, y)[0] != plain.estimate(X, y)[0]
+
+
+def test_other_sigma_changes_only_the_sigma_estimate(small_xy):
+    """sigma=2 changes the sigma form but not the plain estimate (same network)."""
+    X, y = small_xy
+    one = MINDEEstimator(sigma=1.0, **TINY).fit(X, y)
+    two = MINDEEstimator(sigma=2.0, **TINY).fit(X, y)
+    assert two.estimates_["minde_c"] == pytest.approx(one.estimates_["minde_c"])
+    np.testing.assert_array_equal(two.loss_curve_, one.loss_curve_)
+    assert two.estimates_["minde_c_sigma"] != one.estimates_["minde_c_sigma"]
+    assert two.mutual_information_ == two.estimates_["minde_c_sigma"]
+
+
+@pytest.mark.parametrize("variant", ["c", "j"])
+def test_one_and_two_dimensional_y(small_xy, variant):
+    """y of shape (n,) and (n, 1) give identical fits; y of shape (n, 2) works."""
+    X, y = small_xy
+    flat = MINDEEstimator(variant=variant, **TINY).fit(X, y)
+    column = MINDEEstimator(variant=variant, **TINY).fit(X, y.reshape(-1, 1))
+    assert flat.mutual_information_ == column.mutual_information_
+    np.testing.assert_array_equal(flat.loss_curve_, column.loss_curve_)
+    assert flat.estimate(X, y) == column.estimate(X, y.reshape(-1, 1))
+
+    y2 = np.c_[y, X[:, 1] - y]
+    two = MINDEEstimator(variant=variant, **TINY).fit(X, y2)
+    assert math.isfinite(two.mutual_information_)
+    assert set(two.entropies_) == ENTROPY_KEYS[variant]
+    mi, std = two.estimate(X, y2)
+    assert math.isfinite(mi) and std > 0
+
+
+# ------------------------------------------------------------------- params & meta
+def test_get_set_params_and_clone():
+    """get_params returns the constructor arguments; set_params and clone round-trip;
+    a clone of a fitted estimator is unfitted."""
+    params = dict(TINY, variant="j", sigma=0.5, beta_max=10.0, activation="gelu")
+    est = MINDEEstimator(**params)
+    assert {k: est.get_params()[k] for k in params} == params
+    assert est.set_params(hidden_dim=12, tol=1e-3) is est
+    assert est.get_params()["hidden_dim"] == 12 and est.get_params()["tol"] == 1e-3
+    other = MINDEEstimator().set_params(**est.get_params())
+    assert other.get_params() == est.get_params()
+    cloned = clone(est)
+    assert cloned is not est and cloned.get_params() == est.get_params()
+
+    rng = np.random.default_rng(0)
+    est.fit(rng.normal(size=(50, 2)), rng.normal(size=50))
+    assert not hasattr(clone(est), "mutual_information_")
+
+
+def test_grid_search_with_default_score(small_xy):
+    """GridSearchCV selects among SDE and network settings with the default score."""
+    X, y = small_xy
+    grid = GridSearchCV(
+        MINDEEstimator(**TINY),
+        {"beta_max": [10.0, 20.0], "hidden_dim": [8, 16]},
+        cv=KFold(2, shuffle=True, random_state=0),
+    )
+    grid.fit(X, y)
+    assert np.isfinite(grid.best_score_)
+    assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
+    assert grid.best_params_["beta_max"] in (10.0, 20.0)
+    assert grid.best_params_["hidden_dim"] in (8, 16)
+    assert math.isfinite(grid.best_estimator_.mutual_information_)
+    assert grid.score(X, y) == pytest.approx(grid.best_estimator_.score(X, y))
+
+
+def test_cross_val_score(small_xy):
+    """cross_val_score runs with the default score and returns finite scores."""
+    X, y = small_xy
+    scores = cross_val_score(MINDEEstimator(**TINY), X, y, cv=3)
+    assert scores.shape == (3,)
+    assert np.all(np.isfinite(scores))
+
+
+def test_pipeline(small_xy):
+    """A Pipeline with a StandardScaler fits, exposes the fitted estimator and scores
+    through the scaler."""
+    X, y = small_xy
+    X = X * [10.0, 0.1] + 5
+    pipe = Pipeline([("scale", StandardScaler()), ("minde", MINDEEstimator(**TINY))])
+    assert pipe.fit(X, y) is pipe
+    assert math.isfinite(pipe[-1].mutual_information_)
+    score = pipe.score(X, y)
+    assert math.isfinite(score)
+    assert score == pytest.approx(pipe[-1].score(pipe[0].transform(X), y))
+
+
+# ---------------------------------------------------------- score and estimate
+@pytest.mark.parametrize("variant", ["c", "j"])
+def test_score_is_the_mean_log_likelihood_bound(small_xy, variant):
+    """score(X, y) is a finite float equal to the mean of log_likelihood_bound."""
+    X, y = small_xy
+    est = MINDEEstimator(variant=variant, **TINY).fit(X, y)
+    bound = est.log_likelihood_bound(X, y)
+    assert isinstance(bound, np.ndarray) and bound.shape == (len(X),)
+    score = est.score(X, y)
+    assert isinstance(score, float) and math.isfinite(score)
+    assert score == pytest.approx(bound.mean(), rel=1e-12)
+
+
+def test_estimate_returns_two_floats(small_xy):
+    """estimate(X, y) returns (mi, std), two finite floats, and is repeatable."""
+    X, y = small_xy
+    est = MINDEEstimator(**TINY).fit(X, y)
+    result = est.estimate(X[:100], y[:100])
+    assert isinstance(result, tuple) and len(result) == 2
+    mi, std = result
+    assert isinstance(mi, float) and isinstance(std, float)
+    assert math.isfinite(mi) and std > 0
+    assert est.estimate(X[:100], y[:100]) == result
+
+
+@pytest.mark.parametrize("variant", ["c", "j"])
+def test_score_prefers_the_better_trained_model(variant):
+    """On held-out Gaussian data a model trained for 300 steps scores higher than one
+    trained for 5 (same seed, so the Monte Carlo draws are shared)."""
+    X, y = gaussian_pair(2000, 0.8, seed=0)
+    X_test, y_test = gaussian_pair(2000, 0.8, seed=1)
+    params = dict(variant=variant, hidden_dim=16, n_estimation_passes=2,
+                  early_stopping=False, device="cpu", random_state=0)
+    barely = MINDEEstimator(max_iter=5, **params).fit(X, y)
+    trained = MINDEEstimator(max_iter=300, **params).fit(X, y)
+    assert trained.score(X_test, y_test) > barely.score(X_test, y_test) + 0.05
+
+
+# --------------------------------------------------------------- reproducibility
+def test_same_seed_same_results(small_xy):
+    """Two fits with the same integer random_state are identical on the CPU."""
+    X, y = small_xy
+    a = MINDEEstimator(**SMALL).fit(X, y)
+    b = MINDEEstimator(**SMALL).fit(X, y)
+    assert a.mutual_information_ == b.mutual_information_
+    assert a.estimates_ == b.estimates_ and a.entropies_ == b.entropies_
+    np.testing.assert_array_equal(a.loss_curve_, b.loss_curve_)
+    np.testing.assert_array_equal(a.validation_loss_curve_, b.validation_loss_curve_)
+
+
+def test_different_seeds_differ(small_xy):
+    """Different seeds give different training runs."""
+    X, y = small_xy
+    a = MINDEEstimator(**dict(TINY, random_state=0)).fit(X, y)
+    b = MINDEEstimator(**dict(TINY, random_state=1)).fit(X, y)
+    assert not np.array_equal(a.loss_curve_, b.loss_curve_)
+    assert a.mutual_information_ != b.mutual_information_
+
+
+def test_fit_leaves_torch_global_rng_alone(small_xy):
+    """Fitting and estimating neither read nor advance torch's global RNG."""
+    X, y = small_xy
+    state = torch.random.get_rng_state()
+    est = MINDEEstimator(**TINY).fit(X, y)
+    est.estimate(X, y)
+    est.score(X, y)
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+    torch.manual_seed(123)
+    expected = torch.rand(5)
+    torch.manual_seed(123)
+    MINDEEstimator(**TINY).fit(X, y)
+    torch.testing.assert_close(torch.rand(5), expected, rtol=0, atol=0)
+
+
+def test_fit_leaves_numpy_global_rng_alone(small_xy):
+    """With an integer random_state, numpy's global RNG is untouched."""
+    X, y = small_xy
+    before = np.random.get_state()
+    MINDEEstimator(**TINY).fit(X, y)
+    after = np.random.get_state()
+    assert before[0] == after[0] and before[2:] == after[2:]
+    np.testing.assert_array_equal(before[1], after[1])
+
+
+def test_random_state_none_follows_numpy_global_seed(small_xy):
+    """random_state=None draws from numpy's global RNG (the scikit-learn convention),
+    so seeding it makes fits repeatable; a RandomState instance works too."""
+    X, y = small_xy
+    params = dict(TINY, random_state=None)
+    np.random.seed(7)
+    a = MINDEEstimator(**params).fit(X, y)
+    np.random.seed(7)
+    b = MINDEEstimator(**params).fit(X, y)
+    np.testing.assert_array_equal(a.loss_curve_, b.loss_curve_)
+    c = MINDEEstimator(**dict(TINY, random_state=np.random.RandomState(7))).fit(X, y)
+    d = MINDEEstimator(**dict(TINY, random_state=np.random.RandomState(7))).fit(X, y)
+    np.testing.assert_array_equal(c.loss_curve_, d.loss_curve_)
+
+
+# ------------------------------------------------------------- progress output
+def test_verbose_shows_a_progress_bar_with_the_loss(small_xy, capfd):
+    """verbose=1 writes a progress bar showing the loss to stderr."""
+    X, y = small_xy
+    MINDEEstimator(**dict(TINY, verbose=1)).fit(X, y)
+    out, err = capfd.readouterr()
+    assert "loss" in err
+    assert out == ""
+
+
+def test_silent_by_default(small_xy, capfd):
+    """verbose=0 writes nothing, neither to stdout nor to stderr."""
+    X, y = small_xy
+    est = MINDEEstimator(**TINY).fit(X, y)
+    est.estimate(X, y)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+# ------------------------------------------------------------ training behaviour
+def test_loss_decreases():
+    """A moderately trained model: mean training loss over the last 10 % of the steps
+    is lower than over the first 10 %, and the held-out loss improves too."""
+    X, y = _bimodal()
+    est = MINDEEstimator(**SMALL).fit(X, y)
+    k = len(est.loss_curve_) // 10
+    assert est.loss_curve_[:k].mean() > est.loss_curve_[-k:].mean()
+    assert est.validation_loss_curve_[-1] < est.validation_loss_curve_[0]
+
+
+def test_without_early_stopping_all_steps_run(small_xy):
+    """early_stopping=False runs exactly max_iter steps."""
+    X, y = small_xy
+    est = MINDEEstimator(**dict(TINY, max_iter=120, early_stopping=False, tol=1.0,
+                                n_iter_no_change=1)).fit(X, y)
+    assert est.n_iter_ == 120
+    assert len(est.loss_curve_) == 120
+    assert 1 <= len(est.validation_loss_curve_) <= 120
+
+
+def test_early_stopping_stops_before_max_iter(small_xy):
+    """With a tolerance no check can meet (tol=0.99 asks the held-out loss to drop
+    by 99 % between checks), training stops after the first check plus
+    n_iter_no_change checks without improvement, long before max_iter."""
+    X, y = small_xy
+    est = MINDEEstimator(**dict(TINY, max_iter=2000, early_stopping=True, tol=0.99,
+                                n_iter_no_change=2)).fit(X, y)
+    assert est.n_iter_ < 2000
+    assert len(est.loss_curve_) == est.n_iter_
+    assert len(est.validation_loss_curve_) == 3
+    assert math.isfinite(est.mutual_information_)

@@ -1,0 +1,257 @@
+"""Tests of the bmi suite (benchmarks/bmi_suite.py and benchmarks/suite/).
+
+Every fit is tiny: these tests check the machinery (adapters, resuming, parallel
+back ends, reports), not accuracy.
+"""
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+pytest.importorskip("bmi")
+pytest.importorskip("pandas")
+
+from benchmarks import bmi_suite  # noqa: E402
+from benchmarks.suite import adapters as adapters_module  # noqa: E402
+from benchmarks.suite.adapters import ADAPTERS, Outcome, Sample, select_adapters  # noqa: E402
+from benchmarks.suite.report import records_to_frame, summary  # noqa: E402
+from benchmarks.suite.runner import Job, run_jobs  # noqa: E402
+from benchmarks.suite.store import ResultStore  # noqa: E402
+from benchmarks.suite.tasks import ORACLE_PMI_SD, TaskData, all_tasks  # noqa: E402
+
+MINDE_TINY = {"hidden_dim": 8, "max_iter": 20, "n_estimation_passes": 1,
+              "device": "cpu"}
+TASKS = ["1v1-normal-0.75", "multinormal-dense-2-2-0.5"]
+
+
+@dataclass
+class FakeAdapter:
+    """Returns a constant at once; raises ``fail_with`` on call number ``fail_at``."""
+
+    name: str = "Fake"
+    params: dict = field(default_factory=dict)
+    group: str = "classical"
+    fail_at: int | None = None
+    fail_with: type = KeyboardInterrupt
+    calls: list = field(default_factory=list)
+
+    def outputs(self):
+        return (self.name,)
+
+    def settings(self):
+        return dict(self.params)
+
+    def run(self, sample, seed):
+        self.calls.append(seed)
+        if len(self.calls) == self.fail_at:
+            raise self.fail_with("simulated")
+        return Outcome({self.name: 0.5})
+
+
+def fake_jobs(adapter, tasks=TASKS, seeds=(0, 1)):
+    return [Job("test", TaskData(t, s, 200), adapter) for t in tasks for s in seeds]
+
+
+def test_help_lists_protocols_and_estimators(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        bmi_suite.main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for word in ("--protocol", "--scheduler", "--n-jobs", "MINDE-J-sigma", "InfoNCE",
+                 "DV"):
+        assert word in text
+
+
+def test_registry_has_every_estimator():
+    outputs = {o for a in ADAPTERS.values() for o in a.outputs()}
+    assert outputs == {"MINDE-C", "MINDE-C-sigma", "MINDE-J", "MINDE-J-sigma", "KSG",
+                       "CCA", "InfoNCE", "MINE", "NWJ", "DV"}
+    assert set(all_tasks()) == set(ORACLE_PMI_SD) and len(all_tasks()) == 40
+
+
+def test_select_adapters_maps_sigma_names_and_overrides_by_group():
+    chosen = select_adapters(["MINDE-C-sigma", "MINDE-C", "InfoNCE", "CCA"],
+                             {"minde": {"max_iter": 7}, "neural": {"max_n_steps": 9}})
+    assert [a.name for a in chosen] == ["MINDE-C", "InfoNCE", "CCA"]
+    assert chosen[0].params == {"max_iter": 7}
+    assert chosen[1].params["max_n_steps"] == 9
+    assert chosen[2].params == {}
+    assert ADAPTERS["MINDE-C"].params == {}  # the registry is left untouched
+    with pytest.raises(ValueError, match="unknown estimator"):
+        select_adapters(["nope"])
+
+
+def test_task_data_is_standardised_and_split():
+    sample, info = TaskData("multinormal-dense-2-2-0.5", 3, 300, 100).draw()
+    assert sample.x_fit.shape == (300, 2) and sample.y_est.shape == (100, 2)
+    x = np.vstack([sample.x_fit, sample.x_est])
+    np.testing.assert_allclose(x.mean(0), 0, atol=1e-12)
+    np.testing.assert_allclose(x.std(0), 1)
+    assert info["true_mi"] == pytest.approx(0.294, abs=1e-3)
+    sd = ORACLE_PMI_SD["multinormal-dense-2-2-0.5"]
+    assert info["oracle_se"] == pytest.approx(sd / 10)
+    again, _ = TaskData("multinormal-dense-2-2-0.5", 3, 300, 100).draw()
+    np.testing.assert_array_equal(again.x_est, sample.x_est)
+
+
+@pytest.mark.parametrize("with_estimation_sample", [False, True])
+def test_minde_adapter_trains_once_for_both_estimates(monkeypatch,
+                                                      with_estimation_sample):
+    fits = []
+    original = adapters_module.MINDEEstimator.fit
+
+    def counting_fit(self, X, y):
+        fits.append(len(X))
+        return original(self, X, y)
+
+    monkeypatch.setattr(adapters_module.MINDEEstimator, "fit", counting_fit)
+    n_est = 300 if with_estimation_sample else None
+    sample, _ = TaskData("1v1-normal-0.75", 0, 400, n_est).draw()
+    adapter = select_adapters(["MINDE-J"], {"minde": MINDE_TINY})[0]
+    outcome = adapter.run(sample, seed=0)
+    assert fits == [400]
+    assert set(outcome.estimates) == {"MINDE-J", "MINDE-J-sigma"}
+    assert set(outcome.std_errors) == set(outcome.estimates)
+    assert all(np.isfinite(v) for v in outcome.estimates.values())
+    assert outcome.n_iter == 20 and outcome.device == "cpu"
+
+
+def test_bmi_adapter_runs_on_the_estimation_sample():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 1))
+    fit_only = Sample(x, x + rng.normal(size=(50, 1)))
+    with_est = Sample(fit_only.x_fit, fit_only.y_fit, x,
+                      x + 0.1 * rng.normal(size=(50, 1)))
+    cca = ADAPTERS["CCA"]
+    more = cca.run(with_est, 0).estimates["CCA"]
+    assert more > cca.run(fit_only, 0).estimates["CCA"] + 1
+
+
+def test_rerun_runs_only_the_missing_jobs(tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    adapter = FakeAdapter()
+    jobs = fake_jobs(adapter)
+    assert run_jobs(jobs[:2], store, progress=False) == 2
+    first = store.load()
+    assert run_jobs(jobs, store, progress=False) == 2
+    assert len(adapter.calls) == 4
+    records = store.load()
+    assert len(records) == 4
+    for job_id, record in first.items():  # finished results untouched
+        assert records[job_id] == record
+    assert run_jobs(jobs, store, progress=False) == 0
+
+
+def test_killed_run_loses_nothing_and_recomputes_nothing(tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    jobs = fake_jobs(FakeAdapter(fail_at=3))
+    with pytest.raises(KeyboardInterrupt):
+        run_jobs(jobs, store, progress=False)
+    assert len(store.load()) == 2
+    survivor = FakeAdapter()
+    assert run_jobs(fake_jobs(survivor), store, progress=False) == 2
+    assert len(survivor.calls) == 2
+    assert len(store.load()) == 4
+
+
+def test_a_line_torn_by_a_kill_is_dropped_and_rerun(tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    jobs = fake_jobs(FakeAdapter())
+    run_jobs(jobs, store, progress=False)
+    data = store.path.read_bytes()
+    store.path.write_bytes(data[:-40])  # killed in the middle of writing the last line
+    with pytest.warns(UserWarning, match="torn"):
+        assert len(store.load()) == 3
+    assert store.path.read_bytes().endswith(b"\n")
+    assert run_jobs(jobs, store, progress=False) == 1
+    lines = store.path.read_text().splitlines()
+    assert len(lines) == 4 and all(json.loads(line) for line in lines)
+
+
+def test_failures_are_recorded_and_retried_on_request(tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    jobs = fake_jobs(FakeAdapter(fail_at=1, fail_with=ValueError))
+    assert run_jobs(jobs, store, progress=False) == 4
+    failed = [r for r in store.load().values() if r["failure"]]
+    assert len(failed) == 1 and failed[0]["failure"] == "ValueError: simulated"
+    assert run_jobs(jobs, store, progress=False) == 0
+    assert run_jobs(jobs, store, retry_failed=True, progress=False) == 1
+    assert not any(r["failure"] for r in store.load().values())
+
+
+def test_joblib_processes_run_real_estimators(tmp_path):
+    store = ResultStore(tmp_path / "results.jsonl")
+    jobs = [Job("test", TaskData(t, 0, 300), ADAPTERS["CCA"]) for t in TASKS]
+    assert run_jobs(jobs, store, n_jobs=2, progress=False) == 2
+    records = list(store.load().values())
+    assert {r["job"]["task"] for r in records} == set(TASKS)
+    assert all(np.isfinite(r["estimates"]["CCA"]) for r in records)
+
+
+def test_dask_scheduler_runs_the_jobs(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    store = ResultStore(tmp_path / "results.jsonl")
+    adapters = select_adapters(["CCA", "MINDE-C"], {"minde": MINDE_TINY})
+    jobs = [Job("test", TaskData(t, 0, 300), a) for t in TASKS for a in adapters]
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  host="127.0.0.1", protocol="tcp",
+                                  dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1")
+        assert run_jobs(jobs, store, scheduler=cluster.scheduler_address,
+                        progress=False) == 4
+    records = store.load().values()
+    assert sorted(name for r in records for name in r["estimates"]) == sorted(
+        ["CCA", "CCA", "MINDE-C", "MINDE-C", "MINDE-C-sigma", "MINDE-C-sigma"])
+
+
+def synthetic_records():
+    """Two tasks, two seeds, one estimator exact on the first task."""
+    records = []
+    for task, true, estimates in [("a", 1.0, (1.0, 1.0)), ("b", 2.0, (1.0, 1.4))]:
+        for seed, value in enumerate(estimates):
+            records.append({
+                "job": {"study": "t", "task": task, "seed": seed, "adapter": "E",
+                        "settings": {}},
+                "true_mi": true, "oracle_se": 0.01, "estimates": {"E": value},
+                "std_errors": {}, "fit_s": 1.0 + seed, "n_iter": None, "device": "cpu",
+                "failure": None, "versions": {"torch": "x"},
+            })
+    return records
+
+
+def test_summary_counts_solved_tasks_and_errors():
+    table = summary(records_to_frame(synthetic_records())).set_index("estimator")
+    row = table.loc["E"]
+    assert row.tasks == 2 and row.runs == 4 and row.failed == 0
+    assert row.MAE == pytest.approx((0 + 0 + 1 + 0.6) / 4)
+    assert row.MAE_seed_mean == pytest.approx((0 + 0.8) / 2)
+    assert row.within_10pc == "1/2"
+    assert row.oracle_SE == pytest.approx(0.01)
+    assert row.oracle_SE_seed_mean == pytest.approx(0.01 / np.sqrt(2))
+    assert row.median_fit_s == pytest.approx(1.5)
+
+
+def test_command_line_writes_every_output_and_resumes(tmp_path, capsys):
+    argv = ["--tasks", *TASKS, "--seeds", "0", "1", "--n", "600",
+            "--estimators", "MINDE-C", "CCA", "KSG", "InfoNCE",
+            "--minde-param", *(f"{k}={v}" for k, v in MINDE_TINY.items()),
+            "--neural-param", "max_n_steps=20", "batch_size=64",
+            "test_every_n_steps=10",
+            "--out", str(tmp_path), "--no-progress"]
+    df = bmi_suite.main(argv)
+    for name in ("results.jsonl", "results.csv", "table.md", "summary.md",
+                 "heatmap.png", "accuracy_vs_time.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert len(df) == 2 * 2 * 5  # tasks x seeds x estimates
+    assert set(df.estimator) == {"MINDE-C", "MINDE-C-sigma", "CCA", "KSG", "InfoNCE"}
+    for column in ("estimate", "true_mi", "fit_s", "device", "version_torch",
+                   "settings", "oracle_se"):
+        assert df[column].notna().all(), column
+    summary_text = (tmp_path / "summary.md").read_text()
+    assert "oracle_SE" in summary_text and "within_10pc" in summary_text
+    assert "± " in (tmp_path / "table.md").read_text()
+    capsys.readouterr()
+    bmi_suite.main(argv)
+    assert "ran 0 of 16 jobs" in capsys.readouterr().out

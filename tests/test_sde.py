@@ -1,0 +1,385 @@
+"""The maths of the diffusion: the VP SDE, the importance sampling of time, the
+Gaussian reference, and the estimator formulas fed with exact Gaussian scores.
+
+Every expected value here comes from an independent computation (closed forms of
+Gaussian densities, or numerical integration with scipy), never from the package.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import integrate
+
+import sklearn_minde._variants as variants
+from sklearn_minde._sde import VPSDE
+from sklearn_minde._variants import (
+    ABSENT,
+    CLEAN,
+    DIFFUSED,
+    VARIANTS,
+    network_input,
+    reference_noise,
+)
+
+BETA_MIN, BETA_MAX, T_EPS = 0.1, 20.0, 1e-3
+N_DRAWS = 200_000
+
+
+def _r(t, beta_min=BETA_MIN, beta_max=BETA_MAX):
+    """Likelihood weight ``beta(t) / s_t^2`` in float64, written from METHOD.md."""
+    beta = beta_min + t * (beta_max - beta_min)
+    big_b = beta_min * t + 0.5 * (beta_max - beta_min) * t**2
+    return beta / -math.expm1(-big_b)
+
+
+def _draw(sde, n=N_DRAWS, seed=0, truncate=False):
+    gen = torch.Generator().manual_seed(seed)
+    t = sde.sample_time(n, gen, torch.device("cpu"), truncate=truncate)
+    return t
+
+
+def _ks_distance(samples, cdf):
+    """Kolmogorov-Smirnov distance between an empirical sample and a CDF."""
+    x = np.sort(samples)
+    f = cdf(x)
+    n = len(x)
+    return max(np.max(np.arange(1, n + 1) / n - f), np.max(f - np.arange(n) / n))
+
+
+def _q_cdf(truncate=False):
+    """CDF of q(t) proportional to r(max(t, t_eps)) on [0, 1] (or on [t_eps, 1]),
+    tabulated by numerical integration."""
+    grid = np.concatenate([np.linspace(0, T_EPS, 50), np.geomspace(T_EPS, 1, 2000)[1:]])
+    dens = np.array([_r(max(t, T_EPS)) for t in grid])
+    if truncate:
+        dens[grid < T_EPS] = 0.0
+    cum = integrate.cumulative_trapezoid(dens, grid, initial=0.0)
+    cum /= cum[-1]
+    return lambda t: np.interp(t, grid, cum)
+
+
+@pytest.fixture
+def sde():
+    return VPSDE(BETA_MIN, BETA_MAX, T_EPS)
+
+
+# ---------------------------------------------------------------- the schedule
+def test_normaliser_matches_numerical_integral(sde):
+    """Z = r(t_eps) t_eps + int_{t_eps}^1 r(t) dt, about 20.26 with the defaults."""
+    tail, _ = integrate.quad(_r, T_EPS, 1.0, limit=200)
+    expected = _r(T_EPS) * T_EPS + tail
+    assert sde.normaliser == pytest.approx(expected, rel=1e-6)
+    assert sde.normaliser == pytest.approx(20.26, abs=0.01)
+    assert sde.tail_mass == pytest.approx(tail, rel=1e-6)
+
+
+def test_variance_preserving(sde):
+    """k_t^2 + s_t^2 = 1 at every time, and k_t matches the closed form of METHOD.md."""
+    t = torch.linspace(0, 1, 1001, dtype=torch.float64).unsqueeze(1)
+    k, s = sde.mean_coef(t), sde.std(t)
+    torch.testing.assert_close(k**2 + s**2, torch.ones_like(t), rtol=0, atol=1e-12)
+    closed = torch.exp(-0.25 * t**2 * (BETA_MAX - BETA_MIN) - 0.5 * t * BETA_MIN)
+    torch.testing.assert_close(k, closed)
+    assert float(k[-1]) == pytest.approx(0.0066, abs=2e-4)  # METHOD.md section 2
+
+
+def test_perturb_has_the_kernel_moments(sde):
+    """z_t = k_t z_0 + s_t eps has mean k_t z_0 and standard deviation s_t."""
+    gen = torch.Generator().manual_seed(0)
+    t = torch.full((100_000, 1), 0.3)
+    eps = torch.randn(100_000, 1, generator=gen)
+    z = sde.perturb(torch.full((100_000, 1), 2.0), t, eps)
+    k, s = float(sde.mean_coef(t[:1])), float(sde.std(t[:1]))
+    assert float(z.mean()) == pytest.approx(2 * k, abs=4 * s / math.sqrt(100_000))
+    assert float(z.std()) == pytest.approx(s, rel=0.01)
+
+
+def test_likelihood_weight_is_r(sde):
+    """likelihood_weight(t) = beta(t) / s_t^2."""
+    ts = [1e-4, 1e-3, 0.01, 0.3, 1.0]
+    got = sde.likelihood_weight(torch.tensor(ts, dtype=torch.float64))
+    np.testing.assert_allclose(got.numpy(), [_r(t) for t in ts], rtol=1e-10)
+
+
+# ------------------------------------------------------- importance sampling of t
+def test_sample_time_range_and_shape(sde):
+    """Times have shape (n, 1), lie in (0, 1], and about r(t_eps) t_eps / Z of them
+    fall in the flat part [0, t_eps]."""
+    t = _draw(sde)
+    assert t.shape == (N_DRAWS, 1)
+    assert float(t.min()) > 0 and float(t.max()) <= 1.0
+    flat_share = float((t < T_EPS).double().mean())
+    expected = _r(T_EPS) * T_EPS / sde.normaliser
+    assert flat_share == pytest.approx(expected, abs=4 * math.sqrt(expected / N_DRAWS))
+
+
+def test_sample_time_follows_q(sde):
+    """The empirical CDF of the draws matches q(t) proportional to r(max(t, t_eps))."""
+    t = _draw(sde).squeeze(1).double().numpy()
+    d = _ks_distance(t, _q_cdf())
+    assert d < 0.006  # the 0.1 % critical value at n = 200k is about 0.0044
+    # the check has power: uniform draws are far from q
+    assert _ks_distance(np.random.default_rng(0).uniform(size=N_DRAWS), _q_cdf()) > 0.1
+
+
+def test_truncated_sample_time_follows_q_on_the_tail(sde):
+    """truncate=True draws from q restricted to [t_eps, 1]."""
+    t = _draw(sde, truncate=True).squeeze(1).double().numpy()
+    assert t.min() >= T_EPS * (1 - 1e-5) and t.max() <= 1.0
+    assert _ks_distance(t, _q_cdf(truncate=True)) < 0.006
+
+
+def test_uniform_sample_time_without_importance_sampling():
+    """importance_sampling=False draws uniformly on [t_eps, 1]."""
+    sde = VPSDE(BETA_MIN, BETA_MAX, T_EPS, importance_sampling=False)
+    t = _draw(sde).squeeze(1).double().numpy()
+    assert t.min() >= T_EPS and t.max() <= 1.0
+    assert _ks_distance(t, lambda u: np.clip((u - T_EPS) / (1 - T_EPS), 0, 1)) < 0.006
+
+
+SMOOTH = {
+    "1-exp(-t)": lambda t: 1 - np.exp(-t),
+    "s_t^2": lambda t: -np.expm1(-(BETA_MIN * t + 0.5 * (BETA_MAX - BETA_MIN) * t**2)),
+}
+
+
+def _weighted_mean(sde, f, truncate=False, seed=1):
+    t = _draw(sde, seed=seed, truncate=truncate)
+    w = sde.importance_weight(t, truncate=truncate).squeeze(1).double().numpy()
+    vals = w * f(t.squeeze(1).double().numpy())
+    return vals.mean(), vals.std() / math.sqrt(len(vals))
+
+
+@pytest.mark.parametrize("f", SMOOTH.values(), ids=SMOOTH.keys())
+def test_importance_weight_integral_identity(sde, f):
+    """E_q[importance_weight(t) f(t)] = int_0^1 r(t) f(t) dt."""
+    expected, _ = integrate.quad(
+        lambda t: _r(t) * f(t), 0, 1, points=[T_EPS], limit=200
+    )
+    mean, se = _weighted_mean(sde, f)
+    assert abs(mean - expected) < 4 * se + 1e-6 * expected
+    assert se < 0.01 * expected  # the check is tight enough to mean something
+
+
+def test_importance_weight_below_t_eps(sde):
+    """The flat branch: below t_eps the weight is Z r(t) / r(t_eps), not Z, so that
+    the identity also holds for an f that lives on [0, t_eps] only."""
+
+    def f(t):
+        return t * (t < T_EPS)
+
+    expected, _ = integrate.quad(lambda t: _r(t) * t, 0, T_EPS)
+    mean, se = _weighted_mean(sde, f)
+    assert abs(mean - expected) < 4 * se
+    assert se < 0.05 * expected
+
+
+@pytest.mark.parametrize("f", SMOOTH.values(), ids=SMOOTH.keys())
+def test_truncated_importance_weight_integral_identity(sde, f):
+    """With truncate=True, E[weight f(t)] = int_{t_eps}^1 r(t) f(t) dt."""
+    expected, _ = integrate.quad(lambda t: _r(t) * f(t), T_EPS, 1, limit=200)
+    mean, se = _weighted_mean(sde, f, truncate=True)
+    assert abs(mean - expected) < 4 * se + 1e-6 * expected
+    assert se < 0.01 * expected
+
+
+@pytest.mark.parametrize("f", SMOOTH.values(), ids=SMOOTH.keys())
+def test_uniform_importance_weight_integral_identity(f):
+    """importance_sampling=False: E[weight f(t)] = int_{t_eps}^1 r(t) f(t) dt."""
+    sde = VPSDE(BETA_MIN, BETA_MAX, T_EPS, importance_sampling=False)
+    expected, _ = integrate.quad(lambda t: _r(t) * f(t), T_EPS, 1, limit=200)
+    mean, se = _weighted_mean(sde, f)
+    assert abs(mean - expected) < 4 * se + 1e-6 * expected
+    assert se < 0.02 * expected
+
+
+@pytest.mark.parametrize(
+    "beta_min,beta_max,t_eps", [(0.1, 20.0, 1e-2), (0.5, 5.0, 1e-3)]
+)
+def test_other_schedules(beta_min, beta_max, t_eps):
+    """The normaliser and the identity hold for non-default schedules too."""
+    sde = VPSDE(beta_min, beta_max, t_eps)
+
+    def r(t):
+        return _r(t, beta_min, beta_max)
+
+    tail, _ = integrate.quad(r, t_eps, 1, limit=200)
+    assert sde.normaliser == pytest.approx(r(t_eps) * t_eps + tail, rel=1e-6)
+
+    def f(t):
+        return 1 - np.exp(-t)
+
+    expected, _ = integrate.quad(lambda t: r(t) * f(t), 0, 1, points=[t_eps], limit=200)
+    mean, se = _weighted_mean(sde, f)
+    assert abs(mean - expected) < 4 * se + 1e-6 * expected
+
+
+# ------------------------------------------------------------ the Gaussian reference
+def test_reference_noise_sigma_one_is_s_t_z(sde):
+    """For sigma = 1, chi_t = 1 and the reference noise is s_t z."""
+    gen = torch.Generator().manual_seed(0)
+    t = sde.sample_time(1000, gen, torch.device("cpu"))
+    z = torch.randn(1000, 3, generator=gen)
+    torch.testing.assert_close(reference_noise(z, t, sde, 1.0), sde.std(t) * z)
+
+
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 3.0])
+def test_reference_noise_is_the_posterior_mean_of_the_noise(sde, sigma):
+    """For z_0 ~ N(0, sigma^2), E[eps | z_t] is linear in z_t; a least-squares fit of
+    eps on z_t recovers the slope that reference_noise uses."""
+    gen = torch.Generator().manual_seed(0)
+    n = 200_000
+    for t0 in (0.05, 0.2, 0.7):
+        t = torch.full((n, 1), t0, dtype=torch.float64)
+        z0 = sigma * torch.randn(n, 1, generator=gen, dtype=torch.float64)
+        eps = torch.randn(n, 1, generator=gen, dtype=torch.float64)
+        zt = sde.perturb(z0, t, eps)
+        slope = float((zt * eps).sum() / (zt * zt).sum())
+        resid = eps - slope * zt
+        se = float(resid.std() / (zt.square().sum().sqrt()))
+        one = torch.ones(1, 1, dtype=torch.float64)
+        expected = float(reference_noise(one, t[:1], sde, sigma))
+        assert abs(slope - expected) < 4 * se
+        assert se < 0.05 * expected
+
+
+# ------------------------------------------------------------- network inputs
+def test_network_input_roles(sde):
+    """The table of METHOD.md section 4: a diffused variable is fed k_t v + s_t eps
+    with time t, a clean one v with time 0, an absent one zeros with time 1."""
+    gen = torch.Generator().manual_seed(0)
+    v, eps = torch.randn(3, 2, generator=gen), torch.randn(3, 2, generator=gen)
+    t = torch.tensor([[0.3], [0.3], [0.3]])
+    role = torch.tensor([[DIFFUSED], [CLEAN], [ABSENT]])
+    value, time = network_input(v, role, t, eps, sde)
+    k, s = sde.mean_coef(t[:1]), sde.std(t[:1])
+    torch.testing.assert_close(value[0], (k * v[:1] + s * eps[:1])[0])
+    torch.testing.assert_close(value[1], v[1])
+    torch.testing.assert_close(value[2], torch.zeros(2))
+    torch.testing.assert_close(time, torch.tensor([[0.3], [0.0], [1.0]]))
+
+
+# ------------------------------------------- estimator formulas with exact scores
+def _exact_predict_noise(cov):
+    """A drop-in for ``_variants.predict_noise`` that returns the exact noise
+    prediction E[eps | network input] for data ``[x; y] ~ N(0, cov)``.
+
+    A diffused coordinate is observed as ``k_t v + s_t eps``, a clean one as ``v``
+    (k = 1, s = 0), an absent one not at all (k = 0, s = 1, value 0). The observation
+    is Gaussian with covariance ``K cov K + S^2``, and ``E[eps | w] = S C^-1 w``.
+    """
+    cov = torch.as_tensor(cov, dtype=torch.float64)
+
+    def predict_noise(network, x, y, role_x, role_y, t, eps_x, eps_y, sde):
+        dx = x.shape[1]
+        v = torch.cat([x, y], 1).double()
+        eps = torch.cat([eps_x, eps_y], 1).double()
+        role = torch.cat([role_x.expand_as(x), role_y.expand_as(y)], 1)
+        t = t.double()
+        k = torch.where(role == DIFFUSED, sde.mean_coef(t), (role == CLEAN).double())
+        s = torch.where(role == DIFFUSED, sde.std(t), (role == ABSENT).double())
+        w = torch.where(role == ABSENT, torch.zeros_like(v), k * v + s * eps)
+        c = k[:, :, None] * cov * k[:, None, :] + torch.diag_embed(s**2)
+        out = (s * torch.linalg.solve(c, w.unsqueeze(-1)).squeeze(-1)).to(x.dtype)
+        return out[:, :dx], out[:, dx:]
+
+    return predict_noise
+
+
+def _gaussian_truth(cov, dx):
+    """Closed-form MI, entropies and expected log-densities of N(0, cov) split at dx."""
+
+    def h(c):
+        c = np.atleast_2d(c)
+        gauss = 0.5 * len(c) * math.log(2 * math.pi * math.e)
+        return gauss + 0.5 * np.linalg.slogdet(c)[1]
+
+    cxx, cyy = cov[:dx, :dx], cov[dx:, dx:]
+    cxy = cov[:dx, dx:]
+    h_x_given_y = h(cxx - cxy @ np.linalg.solve(cyy, cxy.T))
+    h_y_given_x = h(cyy - cxy.T @ np.linalg.solve(cxx, cxy))
+    out = {"xy": h(cov), "x": h(cxx), "y": h(cyy)}
+    out.update({"x|y": h_x_given_y, "y|x": h_y_given_x})
+    out["mi"] = out["x"] + out["y"] - out["xy"]
+    # expected log-likelihoods bounded by each variant (METHOD.md section 6)
+    out["ll_c"] = -(out["x"] + out["x|y"])
+    out["ll_j"] = -(out["xy"] + out["x|y"] + out["y|x"])
+    return out
+
+
+COVARIANCES = {
+    "rho=0.8": (np.array([[1.0, 0.8], [0.8, 1.0]]), 1),
+    "2+1 dims": (np.array([[1.0, 0.3, 0.6], [0.3, 1.0, -0.5], [0.6, -0.5, 1.0]]), 2),
+}
+
+
+def _exact_terms(
+    monkeypatch, cov, dx, name, sigma, n=100_000, seed=0, likelihood=False
+):
+    monkeypatch.setattr(variants, "predict_noise", _exact_predict_noise(cov))
+    sde = VPSDE(BETA_MIN, BETA_MAX, T_EPS)
+    gen = torch.Generator().manual_seed(seed)
+    chol = torch.linalg.cholesky(torch.tensor(cov, dtype=torch.float64)).float()
+    v = torch.randn(n, len(cov), generator=gen) @ chol.T
+    x, y = v[:, :dx], v[:, dx:]
+    t = sde.sample_time(n, gen, torch.device("cpu"), truncate=likelihood)
+    ex, ey = torch.randn(x.shape, generator=gen), torch.randn(y.shape, generator=gen)
+    with torch.no_grad():
+        if likelihood:
+            return VARIANTS[name].likelihood_terms(None, x, y, t, ex, ey, sde).double()
+        terms = VARIANTS[name].mi_terms(None, x, y, t, ex, ey, sde, sigma)
+    return {k: v.double() for k, v in terms.items()}
+
+
+def _mean_se(a):
+    return float(a.mean()), float(a.std() / math.sqrt(len(a)))
+
+
+@pytest.mark.parametrize("cov,dx", COVARIANCES.values(), ids=COVARIANCES.keys())
+@pytest.mark.parametrize("name", ["c", "j"])
+@pytest.mark.parametrize("sigma", [1.0, 0.5, 2.0])
+def test_estimates_with_exact_scores(monkeypatch, cov, dx, name, sigma):
+    """With the exact Gaussian scores, every MI and entropy term averages to its
+    closed form (up to Monte Carlo noise and the dropped KL at T, about 1e-4)."""
+    truth = _gaussian_truth(cov, dx)
+    terms = _exact_terms(monkeypatch, cov, dx, name, sigma)
+    expected = {"mi": truth["mi"], "mi_sigma": truth["mi"]}
+    expected.update({k: truth[k[2:]] for k in terms if k.startswith("h_")})
+    assert set(terms) == set(expected)
+    for key, value in expected.items():
+        mean, se = _mean_se(terms[key])
+        assert abs(mean - value) < 4 * se + 5e-3, (key, mean, value, se)
+
+
+@pytest.mark.parametrize("cov,dx", COVARIANCES.values(), ids=COVARIANCES.keys())
+@pytest.mark.parametrize("name", ["c", "j"])
+def test_likelihood_bound_with_exact_scores(monkeypatch, cov, dx, name):
+    """With the exact scores the bound of METHOD.md section 6 is tight: its mean
+    matches the true expected log-likelihood of the densities the variant uses."""
+    truth = _gaussian_truth(cov, dx)[f"ll_{name}"]
+    mean, se = _mean_se(_exact_terms(monkeypatch, cov, dx, name, None, likelihood=True))
+    assert abs(mean - truth) < 4 * se + 0.01, (mean, truth, se)
+    assert se < 0.15
+
+
+def test_likelihood_bound_is_a_lower_bound_for_a_wrong_model(monkeypatch):
+    """A model with the wrong covariance scores below the truth by about the KL
+    divergence between the two Gaussians (the bound cannot exceed log p)."""
+    cov = np.array([[1.0, 0.8], [0.8, 1.0]])
+    truth = _gaussian_truth(cov, 1)["ll_c"]
+    monkeypatch.setattr(variants, "predict_noise", _exact_predict_noise(np.eye(2)))
+    sde = VPSDE(BETA_MIN, BETA_MAX, T_EPS)
+    gen = torch.Generator().manual_seed(0)
+    n = 100_000
+    chol = torch.linalg.cholesky(torch.tensor(cov)).float()
+    v = torch.randn(n, 2, generator=gen) @ chol.T
+    t = sde.sample_time(n, gen, torch.device("cpu"), truncate=True)
+    ex, ey = torch.randn(n, 1, generator=gen), torch.randn(n, 1, generator=gen)
+    with torch.no_grad():
+        bound = VARIANTS["c"].likelihood_terms(None, v[:, :1], v[:, 1:], t, ex, ey, sde)
+    mean, se = _mean_se(bound.double())
+    # the independent model gets log p(x) right and log p(x | y) wrong by the MI
+    assert mean < truth - _gaussian_truth(cov, 1)["mi"] + 4 * se + 0.01
+    assert mean > truth - _gaussian_truth(cov, 1)["mi"] - 4 * se - 0.05
