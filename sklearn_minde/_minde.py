@@ -354,7 +354,9 @@ class MINDEEstimator(BaseEstimator):
             include_boundaries="neither",
         )
         check_scalar(self.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
-        check_scalar(self.tol, "tol", Real, min_val=0)
+        check_scalar(
+            self.tol, "tol", Real, min_val=0, max_val=1, include_boundaries="left"
+        )
         check_scalar(
             self.n_estimation_passes, "n_estimation_passes", Integral, min_val=1
         )

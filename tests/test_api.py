@@ -261,6 +261,23 @@ def test_fit_leaves_torch_global_rng_alone(small_xy):
     torch.testing.assert_close(torch.rand(5), expected, rtol=0, atol=0)
 
 
+def test_torch_thread_setting_is_restored(small_xy):
+    """n_threads applies while fitting and estimating only; the caller's torch
+    thread count is restored afterwards, also when fit raises."""
+    X, y = small_xy
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        est = MINDEEstimator(**dict(TINY, n_threads=1)).fit(X, y)
+        est.estimate(X, y)
+        assert torch.get_num_threads() == 2
+        with pytest.raises(FloatingPointError):
+            MINDEEstimator(**dict(TINY, n_threads=1, learning_rate=1e6)).fit(X, y)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(previous)
+
+
 def test_fit_leaves_numpy_global_rng_alone(small_xy):
     """With an integer random_state, numpy's global RNG is untouched."""
     X, y = small_xy

@@ -174,6 +174,7 @@ INVALID = [
     (dict(tol=-1), "tol"),
     (dict(n_estimation_passes=0), "n_estimation_passes"),
     (dict(device="banana"), "device"),
+    (dict(n_threads=0), "n_threads"),
 ]
 
 
