@@ -291,4 +291,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # Run the module's own import, so that the jobs' functions pickle by their module
+    # name: joblib's worker processes cannot find functions defined in ``__main__``.
+    from benchmarks.self_consistency import main as _main
+
+    _main()
