@@ -172,6 +172,7 @@ INVALID = [
     (dict(ema_decay=1.5), "ema_decay"),
     (dict(n_iter_no_change=0), "n_iter_no_change"),
     (dict(tol=-1), "tol"),
+    (dict(tol=1.0), "tol"),
     (dict(n_estimation_passes=0), "n_estimation_passes"),
     (dict(device="banana"), "device"),
     (dict(n_threads=0), "n_threads"),
