@@ -125,7 +125,9 @@ for j, estimator in enumerate(estimators):
             pos.append(i + (j - (len(estimators) - 1) / 2) * height)
             mean.append(np.mean(e))
             sd.append(np.std(e, ddof=1) if len(e) > 1 else 0.0)
-    ax.errorbar(mean, pos, xerr=sd, fmt="o", capsize=3, label=estimator)
+    # one colour per estimator: the default cycle repeats after ten
+    colour = plt.cm.tab20(j % 20)
+    ax.errorbar(mean, pos, xerr=sd, fmt="o", capsize=3, label=estimator, color=colour)
 ax.axvline(0, color="k", lw=0.8)
 ax.set_yticks(range(len(tasks)), tasks)
 ax.invert_yaxis()
