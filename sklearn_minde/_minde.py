@@ -473,10 +473,11 @@ class MINDEEstimator(BaseEstimator):
 
     @torch.no_grad()
     def _per_sample(self, fn, network, x, y, device, truncate=False):
-        """Average ``fn(network, x, y, t, eps_x, eps_y)`` over the Monte Carlo passes,
-        chunk by chunk; returns a dict of per-sample numpy arrays (or one array)."""
+        """Average ``fn(network, x, y, t, eps_x, eps_y)``, a dict of per-sample
+        tensors, over the Monte Carlo passes, chunk by chunk; returns a dict of
+        per-sample numpy arrays."""
         gen = make_generator(self.seed_ + 3, device)
-        total = None
+        total = {}
         for _ in range(self.n_estimation_passes):
             parts = []
             for xc, yc in zip(x.split(_CHUNK), y.split(_CHUNK), strict=True):
@@ -484,23 +485,10 @@ class MINDEEstimator(BaseEstimator):
                 ex = torch.randn(xc.shape, generator=gen, device=device)
                 ey = torch.randn(yc.shape, generator=gen, device=device)
                 parts.append(fn(network, xc, yc, t, ex, ey))
-            if isinstance(parts[0], dict):
-                out = {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
-            else:
-                out = torch.cat(parts)
-            total = (
-                out
-                if total is None
-                else (
-                    {k: total[k] + out[k] for k in out}
-                    if isinstance(out, dict)
-                    else total + out
-                )
-            )
+            for k in parts[0]:
+                total[k] = total.get(k, 0) + torch.cat([p[k] for p in parts])
         scale = 1.0 / self.n_estimation_passes
-        if isinstance(total, dict):
-            return {k: (v * scale).double().cpu().numpy() for k, v in total.items()}
-        return (total * scale).double().cpu().numpy()
+        return {k: (v * scale).double().cpu().numpy() for k, v in total.items()}
 
     def _mi_terms(self, x, y, device):
         network = self._network_on(device)
@@ -605,10 +593,14 @@ class MINDEEstimator(BaseEstimator):
         network = self._network_on(device)
 
         def fn(net, xc, yc, t, ex, ey):
-            return self._variant.likelihood_terms(net, xc, yc, t, ex, ey, self.sde_)
+            return {
+                "bound": self._variant.likelihood_terms(
+                    net, xc, yc, t, ex, ey, self.sde_
+                )
+            }
 
         with torch_threads(self.n_threads):
-            bound = self._per_sample(fn, network, x, yt, device, truncate=True)
+            bound = self._per_sample(fn, network, x, yt, device, truncate=True)["bound"]
         log_sx, log_sy = np.log(self.x_scale_).sum(), np.log(self.y_scale_).sum()
         jacobian = sum(
             log_sx * (rx == DIFFUSED) + log_sy * (ry == DIFFUSED)
