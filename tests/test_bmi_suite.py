@@ -16,7 +16,12 @@ pytest.importorskip("pandas")
 from benchmarks import bmi_suite  # noqa: E402
 from benchmarks.suite import adapters as adapters_module  # noqa: E402
 from benchmarks.suite.adapters import ADAPTERS, Outcome, Sample, select_adapters  # noqa: E402
-from benchmarks.suite.report import records_to_frame, summary  # noqa: E402
+from benchmarks.suite.report import (  # noqa: E402
+    grouped_errors,
+    records_to_frame,
+    summary,
+    task_family,
+)
 from benchmarks.suite.runner import Job, run_jobs  # noqa: E402
 from benchmarks.suite.store import ResultStore  # noqa: E402
 from benchmarks.suite.tasks import ORACLE_PMI_SD, TaskData, all_tasks  # noqa: E402
@@ -207,21 +212,24 @@ def test_dask_scheduler_runs_the_jobs(tmp_path):
 
 
 def synthetic_records():
-    """Two tasks, two seeds, one estimator exact on the first task."""
+    """Two tasks, two seeds: "E" exact on the first task, "InfoNCE" 0.5 nats high on
+    both and twice as slow as "E"."""
     records = []
     for task, true, estimates in [("a", 1.0, (1.0, 1.0)), ("b", 2.0, (1.0, 1.4))]:
         for seed, value in enumerate(estimates):
-            records.append({
-                "job": {"study": "t", "task": task, "seed": seed, "adapter": "E",
-                        "settings": {}},
-                "true_mi": true, "oracle_se": 0.01, "estimates": {"E": value},
-                "std_errors": {}, "fit_s": 1.0 + seed, "n_iter": None, "device": "cpu",
-                "failure": None, "versions": {"torch": "x"},
-            })
+            for name, estimate, fit_s in [("E", value, 1.0 + seed),
+                                          ("InfoNCE", true + 0.5, 2.0 + 2 * seed)]:
+                records.append({
+                    "job": {"study": "t", "task": task, "seed": seed, "adapter": name,
+                            "settings": {}},
+                    "true_mi": true, "oracle_se": 0.01, "estimates": {name: estimate},
+                    "std_errors": {}, "fit_s": fit_s, "n_iter": None, "device": "cpu",
+                    "failure": None, "versions": {"torch": "x"},
+                })
     return records
 
 
-def test_summary_counts_solved_tasks_and_errors():
+def test_summary_counts_solved_and_won_tasks_errors_and_time_ratios():
     table = summary(records_to_frame(synthetic_records())).set_index("estimator")
     row = table.loc["E"]
     assert row.tasks == 2 and row.runs == 4 and row.failed == 0
@@ -230,7 +238,34 @@ def test_summary_counts_solved_tasks_and_errors():
     assert row.within_10pc == "1/2"
     assert row.oracle_SE == pytest.approx(0.01)
     assert row.oracle_SE_seed_mean == pytest.approx(0.01 / np.sqrt(2))
-    assert row.median_fit_s == pytest.approx(1.5)
+    assert row.fit_time_vs_InfoNCE == pytest.approx(0.5)
+    assert row.best == "1/2" and table.loc["InfoNCE", "best"] == "1/2"
+    assert table.loc["InfoNCE", "fit_time_vs_InfoNCE"] == pytest.approx(1.0)
+
+
+def test_errors_are_grouped_by_family_and_dimension():
+    renamed = {"a": ("1v1-normal", 1), "b": ("multinormal-dense-5-5", 5)}
+    records = synthetic_records()
+    for record in records:
+        record["job"]["task"], dim = renamed[record["job"]["task"]]
+        record.update(dim_x=dim, dim_y=dim)
+    text = grouped_errors(records_to_frame(records))
+    lines = {line.split("|")[1].strip(): line for line in text.splitlines()
+             if line.startswith("| ")}
+    assert "**0.000**" in lines["1-D"] and "0.500" in lines["1-D"]
+    assert "**0.500**" in lines["Gaussian"] and "0.800" in lines["Gaussian"]
+    assert "**0.000**" in lines["d = 2"] and "**0.500**" in lines["d = 4-10"]
+
+
+@pytest.mark.parametrize("task, dims, family", [
+    ("1v1-additive-0.1", (1, 1), "1-D"),
+    ("multinormal-sparse-25-25-2-2.0", (25, 25), "Gaussian"),
+    ("student-identity-3-3-2", (3, 3), "Student-t"),
+    ("asinh-student-identity-2-2-1", (2, 2), "Student-t, asinh"),
+    ("spiral-normal_cdf-multinormal-sparse-5-5-2-2.0", (5, 5), "transformed Gaussian"),
+])
+def test_task_family(task, dims, family):
+    assert task_family(task, *dims) == family
 
 
 def test_command_line_writes_every_output_and_resumes(tmp_path, capsys):

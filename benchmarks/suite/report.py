@@ -12,6 +12,11 @@ import pandas as pd  # noqa: E402
 #: Relative error under which a task counts as solved in the summary.
 TOLERANCE = 0.10
 
+#: Fit times are reported as ratios to this estimator's on the same sample (the
+#: first estimator of the run when it is absent): absolute seconds on a shared
+#: machine mean little.
+TIME_REFERENCE = "InfoNCE"
+
 #: Columns that lead the frame of results, when present.
 _FIRST = ["study", "task", "test", "r", "seed", "n_fit", "n_est", "estimator",
           "estimate", "std_error", "true_mi", "oracle_se", "fit_s", "n_iter", "device",
@@ -68,14 +73,15 @@ def seed_means(df):
     Returns
     -------
     DataFrame
-        Columns task, estimator, true_mi, oracle_se, mean, sd (across seeds), seeds
-        and median_fit_s.
+        Columns task, estimator, true_mi, oracle_se, mean, sd (across seeds), seeds,
+        median_fit_s and abs_error (of the mean).
     """
     return (df.groupby(["task", "estimator"], sort=False)
             .agg(true_mi=("true_mi", "first"), oracle_se=("oracle_se", "first"),
                  mean=("estimate", "mean"), sd=("estimate", "std"),
                  seeds=("estimate", "count"), median_fit_s=("fit_s", "median"))
-            .reset_index())
+            .reset_index()
+            .assign(abs_error=lambda m: (m["mean"] - m.true_mi).abs()))
 
 
 def task_table(df):
@@ -102,14 +108,41 @@ def task_table(df):
     return table.fillna("failed").to_markdown()
 
 
+def time_reference(df):
+    """The estimator fit times are divided by: TIME_REFERENCE, or the first one."""
+    names = _order(df, "estimator")
+    return TIME_REFERENCE if TIME_REFERENCE in names else names[0]
+
+
+def fit_time_ratios(df):
+    """Each run's fit time divided by the reference estimator's on the same sample.
+
+    Parameters
+    ----------
+    df : DataFrame
+        From :func:`records_to_frame`.
+
+    Returns
+    -------
+    Series
+        Aligned with ``df``; NaN where the reference has no time for that sample.
+    """
+    sample = ["task", "seed"]
+    ref = df[df.estimator == time_reference(df)].groupby(sample).fit_s.first()
+    return df.fit_s / df.join(ref.rename("ref_s"), on=sample).ref_s
+
+
 def summary(df):
-    """Per estimator: errors beside the oracle floor, tasks solved, fit time.
+    """Per estimator: errors beside the oracle floor, tasks solved and won, fit time.
 
     Columns: tasks; runs; failed (runs with an error or a non-finite estimate);
     MAE (mean over runs of |estimate - true MI|); oracle SE (mean over the tasks of
     the oracle's standard error at the protocol's sample size); MAE of seed
     means and the oracle SE of a seed mean; within 10 % (tasks whose seed mean is
-    within 10 % of the true MI); median fit time in seconds.
+    within 10 % of the true MI); best (tasks on which its seed mean is the closest
+    of all estimators to the true MI); fit time (median over runs of the fit time
+    divided by the reference estimator's on the same sample, see
+    :func:`time_reference`).
 
     Parameters
     ----------
@@ -120,24 +153,99 @@ def summary(df):
     -------
     DataFrame
     """
-    df = add_errors(df)
+    df = add_errors(df).assign(fit_ratio=fit_time_ratios(df))
     means = seed_means(df)
-    means["abs_error"] = (means["mean"] - means.true_mi).abs()
     means["within"] = means.abs_error <= TOLERANCE * means.true_mi
     means["oracle_se_mean"] = means.oracle_se / np.sqrt(means.seeds.clip(lower=1))
+    winners = means.loc[means.abs_error.dropna().index].groupby("task").abs_error.idxmin()
+    means["best"] = means.index.isin(winners)
     runs = df.groupby("estimator", sort=False).agg(
         tasks=("task", "nunique"), runs=("estimate", "size"),
         failed=("estimate", lambda e: int((~np.isfinite(e)).sum())),
-        MAE=("error", lambda e: e.abs().mean()), median_fit_s=("fit_s", "median"))
+        MAE=("error", lambda e: e.abs().mean()), fit_time=("fit_ratio", "median"))
     per_task = means.groupby("estimator", sort=False).agg(
         oracle_SE=("oracle_se", "mean"), MAE_seed_mean=("abs_error", "mean"),
-        oracle_SE_seed_mean=("oracle_se_mean", "mean"), within_10pc=("within", "sum"))
+        oracle_SE_seed_mean=("oracle_se_mean", "mean"), within_10pc=("within", "sum"),
+        best=("best", "sum"))
     table = runs.join(per_task)
-    table["within_10pc"] = [f"{int(k)}/{n}" for k, n in
-                            zip(table.within_10pc, table.tasks, strict=True)]
+    for column in ("within_10pc", "best"):
+        table[column] = [f"{int(k)}/{n}" for k, n in
+                         zip(table[column], table.tasks, strict=True)]
+    table = table.rename(columns={"fit_time": f"fit_time_vs_{time_reference(df)}"})
     columns = ["tasks", "runs", "failed", "MAE", "oracle_SE", "MAE_seed_mean",
-               "oracle_SE_seed_mean", "within_10pc", "median_fit_s"]
+               "oracle_SE_seed_mean", "within_10pc", "best",
+               f"fit_time_vs_{time_reference(df)}"]
     return table[columns].reset_index()
+
+
+def task_family(task, dim_x, dim_y):
+    """The family of a benchmark-mi task, for the error-by-family table.
+
+    Parameters
+    ----------
+    task : str
+        Task name.
+    dim_x, dim_y : int
+        Its dimensions.
+
+    Returns
+    -------
+    str
+        "1-D" (both variables one-dimensional), "Gaussian" (multinormal, untransformed),
+        "Student-t", "Student-t, asinh" or "transformed Gaussian" (half_cube,
+        normal_cdf, spiral or wiggly maps of a multinormal).
+    """
+    if dim_x == dim_y == 1:
+        return "1-D"
+    if task.startswith("multinormal"):
+        return "Gaussian"
+    if "student" in task:
+        return "Student-t, asinh" if task.startswith("asinh") else "Student-t"
+    return "transformed Gaussian"
+
+
+def dimension_group(dim_x, dim_y):
+    """"d = 2", "d = 4-10" or "d = 50-100", with d = dim_x + dim_y."""
+    d = dim_x + dim_y
+    return "d = 2" if d <= 2 else "d = 4-10" if d <= 10 else "d = 50-100"
+
+
+def grouped_errors(df):
+    """Markdown tables of the mean absolute error of seed means, estimator x task
+    group, grouped by :func:`task_family` and by :func:`dimension_group`.
+
+    The best estimator of each group is in bold. Needs the ``dim_x`` and ``dim_y``
+    columns.
+
+    Parameters
+    ----------
+    df : DataFrame
+        From :func:`records_to_frame`.
+
+    Returns
+    -------
+    str
+    """
+    dims = df.groupby("task", sort=False)[["dim_x", "dim_y"]].first()
+    means = seed_means(df).join(dims, on="task")
+    groups = {
+        "family": [task_family(t, dx, dy) for t, dx, dy in
+                   zip(means.task, means.dim_x, means.dim_y, strict=True)],
+        "dimension": [dimension_group(dx, dy) for dx, dy in
+                      zip(means.dim_x, means.dim_y, strict=True)],
+    }
+    parts = []
+    for name, labels in groups.items():
+        frame = means.assign(group=labels)
+        mae = frame.pivot_table(index="group", columns="estimator", values="abs_error",
+                                aggfunc="mean", sort=False)
+        mae = mae.reindex(columns=_order(df, "estimator"))
+        text = mae.apply(lambda column: column.map("{:.3f}".format))
+        cells = text.where(mae.ne(mae.min(axis=1), axis=0), "**" + text + "**")
+        cells.insert(0, "tasks", frame.groupby("group", sort=False).task.nunique())
+        cells.index.name = name
+        parts.append(cells.to_markdown())
+    return "\n\n".join(parts)
 
 
 def plot_heatmap(df, path):
@@ -179,8 +287,9 @@ def plot_heatmap(df, path):
 
 
 def plot_accuracy_vs_time(table, path):
-    """Mean absolute error against median fit time, one point per estimator, with
-    the oracle floor (mean oracle SE of one run) as a dashed line.
+    """Mean absolute error against the median fit-time ratio (:func:`summary`), one
+    point per estimator, with the oracle floor (mean oracle SE of one run) as a
+    dashed line.
 
     Parameters
     ----------
@@ -189,16 +298,17 @@ def plot_accuracy_vs_time(table, path):
     path : str or Path
         PNG file to write.
     """
+    time = next(c for c in table.columns if c.startswith("fit_time_vs_"))
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.scatter(table.median_fit_s, table.MAE, color="tab:blue")
+    ax.scatter(table[time], table.MAE, color="tab:blue")
     for row in table.itertuples():
-        ax.annotate(row.estimator, (row.median_fit_s, row.MAE), fontsize=8,
+        ax.annotate(row.estimator, (getattr(row, time), row.MAE), fontsize=8,
                     xytext=(4, 3), textcoords="offset points")
     ax.axhline(table.oracle_SE.mean(), color="grey", linestyle="--",
                label="oracle SE (mean over tasks)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("median fit time per run (s)")
+    ax.set_xlabel(f"median fit time per run, relative to {time[len('fit_time_vs_'):]}")
     ax.set_ylabel("mean absolute error (nats)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
@@ -230,7 +340,12 @@ def write_reports(df, out, header=""):
             "MAE and oracle SE in nats. The oracle SE is the standard error of the "
             "estimator that knows the densities: sd of the pointwise MI / sqrt(n), n "
             "the protocol's sample size (the estimation sample where there is one). "
-            "An error well above it is bias, not noise.\n")
+            "An error well above it is bias, not noise. Fit time: median ratio to "
+            f"{time_reference(df)}'s on the same sample (MINDE's includes reading "
+            "the estimate; a sigma form shares its variant's fit).\n")
+    if {"dim_x", "dim_y"} <= set(df.columns):
+        text += ("\nMean absolute error of the seed means (nats) by task group; the "
+                 "best of each group in bold.\n\n" + grouped_errors(df) + "\n")
     (out / "summary.md").write_text(text, encoding="utf-8")
     ok = df[np.isfinite(df.estimate)]
     if len(ok):

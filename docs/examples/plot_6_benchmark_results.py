@@ -5,8 +5,8 @@ Benchmark results
 The benchmark suite (``python -m benchmarks.defaults``, see ``benchmarks/``) writes
 one CSV row per task, seed and estimator under ``benchmarks/results/``, with the
 columns ``task``, ``estimator``, ``estimate`` and ``true_mi`` among others. This
-example plots every such file it finds: the error of each estimator on each task
-(mean over seeds, with the seed-to-seed standard deviation).
+example plots the largest such study it finds (the one covering the most tasks): the
+relative error of each estimator's seed mean on each task.
 
 When no results are present (the suite takes far longer than a documentation build),
 it runs a small comparison of its own instead, and says so in the figure: MINDE-C and
@@ -43,31 +43,30 @@ def find_result_files():
 
 
 def read_rows(paths):
-    """(task, estimator, estimate, true MI) from every CSV file with those columns,
-    and the number of such files."""
-    usable = []
+    """(task, estimator, estimate, true MI) of the CSV file with those columns that
+    covers the most tasks, and that file's path (None if there is none)."""
+    best, best_rows, best_tasks = None, [], 0
     for path in paths:
         with open(path, newline="") as f:
             reader = csv.DictReader(f)
-            if REQUIRED <= set(reader.fieldnames or ()):
-                usable.append((path, list(reader)))
-    rows = []
-    for path, records in usable:
-        for r in records:
-            try:
-                estimate, true_mi = float(r["estimate"]), float(r["true_mi"])
-            except ValueError:
+            if not REQUIRED <= set(reader.fieldnames or ()):
                 continue
-            label = r["estimator"]
-            if len(usable) > 1:  # tell the studies apart
-                label += f" ({path.parent.name})"
-            rows.append((r["task"], label, estimate, true_mi))
-    return rows, len(usable)
+            rows = []
+            for r in reader:
+                try:
+                    estimate, true_mi = float(r["estimate"]), float(r["true_mi"])
+                except ValueError:
+                    continue
+                rows.append((r["task"], r["estimator"], estimate, true_mi))
+        n_tasks = len({row[0] for row in rows})
+        if n_tasks > best_tasks:
+            best, best_rows, best_tasks = path, rows, n_tasks
+    return best_rows, best
 
 
-rows, n_files = read_rows(find_result_files())
+rows, path = read_rows(find_result_files())
 if rows:
-    source = f"benchmark results ({n_files} file(s) in benchmarks/results)"
+    source = f"benchmark results: benchmarks/results/{path.parent.name}"
     print(source)
 else:
     print("No benchmark results found: running a small comparison instead.")
@@ -97,42 +96,34 @@ if not rows:
     source = "quick comparison (reduced budget, one seed), not benchmark results"
 
 # %%
-# Error per task and estimator
-# ----------------------------
+# Relative error per task and estimator
+# -------------------------------------
+# Seed mean of ``estimate / true MI - 1``; colours are clipped at 50 %.
 errors = defaultdict(list)
 truth = {}
 for task, estimator, estimate, true_mi in rows:
-    errors[task, estimator].append(estimate - true_mi)
+    errors[task, estimator].append(estimate / true_mi - 1)
     truth[task] = true_mi
-tasks = sorted(truth)
-estimators = sorted({e for _, e in errors})
+tasks = list(truth)
+estimators = list(dict.fromkeys(e for _, e in errors))
+rel = np.array([[np.mean(errors.get((t, e), np.nan)) for e in estimators]
+                for t in tasks])
 
-print("Mean error (estimate - true MI, nats):")
-print(f"{'task':50s} {'true MI':>8s} " + " ".join(f"{e[:16]:>16s}" for e in estimators))
-for task in tasks:
-    cells = [np.mean(errors.get((task, e), np.nan)) for e in estimators]
-    cells = " ".join(f"{c:16.3f}" for c in cells)
-    print(f"{task[:50]:50s} {truth[task]:8.3f} {cells}")
+print(f"Relative error of the seed means, {len(tasks)} tasks:")
+for estimator, column in zip(estimators, rel.T):
+    print(f"  {estimator:24s} median |error| {np.nanmedian(np.abs(column)):6.1%}")
 
-fig_height = min(30.0, max(3.0, 1.5 + 0.15 * len(tasks) * len(estimators)))
-fig, ax = plt.subplots(figsize=(8, fig_height))
-height = 0.8 / len(estimators)
-for j, estimator in enumerate(estimators):
-    pos, mean, sd = [], [], []
-    for i, task in enumerate(tasks):
-        e = errors.get((task, estimator))
-        if e:
-            pos.append(i + (j - (len(estimators) - 1) / 2) * height)
-            mean.append(np.mean(e))
-            sd.append(np.std(e, ddof=1) if len(e) > 1 else 0.0)
-    # one colour per estimator: the default cycle repeats after ten
-    colour = plt.cm.tab20(j % 20)
-    ax.errorbar(mean, pos, xerr=sd, fmt="o", capsize=3, label=estimator, color=colour)
-ax.axvline(0, color="k", lw=0.8)
-ax.set_yticks(range(len(tasks)), tasks)
-ax.invert_yaxis()
-ax.set_xlabel("estimate - true MI (nats)")
-ax.set_title(f"Error of each estimator\nsource: {source}", fontsize="medium")
-ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+fig, ax = plt.subplots(figsize=(2 + 0.7 * len(estimators), 1.5 + 0.28 * len(tasks)))
+image = ax.imshow(np.clip(rel, -0.5, 0.5), cmap="RdBu_r", vmin=-0.5, vmax=0.5,
+                  aspect="auto")
+for (i, j), value in np.ndenumerate(rel):
+    if np.isfinite(value):
+        ax.text(j, i, f"{value:+.0%}", ha="center", va="center", fontsize=6)
+ax.set_xticks(range(len(estimators)), estimators, rotation=45, ha="right")
+ax.set_yticks(range(len(tasks)), [f"{t} ({truth[t]:.2f})" for t in tasks],
+              fontsize=7)
+fig.colorbar(image, ax=ax, label="estimate / true MI - 1", fraction=0.04)
+ax.set_title(f"Relative error (true MI in nats in brackets)\nsource: {source}",
+             fontsize="medium")
 fig.tight_layout()
 plt.show()
