@@ -194,15 +194,21 @@ def summary_table(per_seed):
 
 def _plot(per_seed, quantities, path, title):
     """One panel per quantity: seed mean against r, one line per estimator (sigma
-    forms dashed), the target as a grey line."""
+    forms dashed), a band of +- one sd across seeds where there are several, the
+    target as a grey line."""
     fig, axes = plt.subplots(1, len(quantities), figsize=(5 * len(quantities), 4),
                              squeeze=False)
-    means = per_seed.groupby(["estimator", "r"], sort=False)[quantities].mean()
+    grouped = per_seed.groupby(["estimator", "r"], sort=False)[quantities]
+    means, sds = grouped.mean(), grouped.std()
     for ax, quantity in zip(axes[0], quantities, strict=True):
         for estimator, curve in means[quantity].groupby(level=0, sort=False):
-            ax.plot(curve.index.get_level_values("r"), curve.to_numpy(), marker="o",
-                    linestyle="--" if estimator.endswith("sigma") else "-",
-                    label=estimator)
+            r, mean = curve.index.get_level_values("r"), curve.to_numpy()
+            line, = ax.plot(r, mean, marker="o", label=estimator,
+                            linestyle="--" if estimator.endswith("sigma") else "-")
+            sd = sds.loc[curve.index, quantity].to_numpy()
+            if np.isfinite(sd).any():
+                ax.fill_between(r, mean - sd, mean + sd, color=line.get_color(),
+                                alpha=0.15, linewidth=0)
         if QUANTITIES[quantity] is not None:
             ax.axhline(QUANTITIES[quantity], color="grey", linewidth=1)
         ax.set_xlabel("r (rows of the image kept in B)")
