@@ -276,7 +276,9 @@ def plot_heatmap(df, path):
                       aspect="auto")
     for (i, j), label in np.ndenumerate(labels):
         if np.isfinite(label):
-            ax.text(j, i, f"{label:.2f}", ha="center", va="center", fontsize=6.5)
+            dark = abs(values[i, j]) >= 0.6
+            ax.text(j, i, f"{label:.2f}", ha="center", va="center", fontsize=6.5,
+                    color="white" if dark else "black")
     ax.set_xticks(range(len(tasks)), tasks, rotation=90, fontsize=7)
     ax.set_yticks(range(len(values)), [*estimators, "True MI"], fontsize=8)
     fig.colorbar(image, ax=ax, label="log(estimate / true MI)", fraction=0.02, pad=0.01)
