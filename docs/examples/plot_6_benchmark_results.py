@@ -118,7 +118,8 @@ image = ax.imshow(np.clip(rel, -0.5, 0.5), cmap="RdBu_r", vmin=-0.5, vmax=0.5,
                   aspect="auto")
 for (i, j), value in np.ndenumerate(rel):
     if np.isfinite(value):
-        ax.text(j, i, f"{value:+.0%}", ha="center", va="center", fontsize=6)
+        ax.text(j, i, f"{value:+.0%}", ha="center", va="center", fontsize=6,
+                color="white" if abs(value) > 0.3 else "black")
 ax.set_xticks(range(len(estimators)), estimators, rotation=45, ha="right")
 ax.set_yticks(range(len(tasks)), [f"{t} ({truth[t]:.2f})" for t in tasks],
               fontsize=7)
