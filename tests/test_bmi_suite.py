@@ -290,3 +290,14 @@ def test_command_line_writes_every_output_and_resumes(tmp_path, capsys):
     capsys.readouterr()
     bmi_suite.main(argv)
     assert "ran 0 of 16 jobs" in capsys.readouterr().out
+
+
+def test_minde_protocol_reads_on_its_separate_estimation_sample(tmp_path):
+    argv = ["--protocol", "minde", "--tasks", "1v1-normal-0.75", "--seeds", "0",
+            "--n", "300", "--n-est", "200", "--estimators", "CCA", "MINDE-C",
+            "--minde-param", *(f"{k}={v}" for k, v in MINDE_TINY.items()),
+            "--out", str(tmp_path), "--no-progress"]
+    df = bmi_suite.main(argv)
+    assert set(df.n_fit) == {300} and set(df.n_est) == {200}
+    assert np.allclose(df.oracle_se, ORACLE_PMI_SD["1v1-normal-0.75"] / np.sqrt(200))
+    assert np.isfinite(df.estimate).all()
