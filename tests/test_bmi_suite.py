@@ -19,6 +19,7 @@ from benchmarks.suite.adapters import ADAPTERS, Outcome, Sample, select_adapters
 from benchmarks.suite.report import (  # noqa: E402
     grouped_errors,
     records_to_frame,
+    spread_labels,
     summary,
     task_family,
 )
@@ -255,6 +256,17 @@ def test_errors_are_grouped_by_family_and_dimension():
     assert "**0.000**" in lines["1-D"] and "0.500" in lines["1-D"]
     assert "**0.500**" in lines["Gaussian"] and "0.800" in lines["Gaussian"]
     assert "**0.000**" in lines["d = 2"] and "**0.500**" in lines["d = 4-10"]
+
+
+def test_labels_of_close_points_are_spread_and_far_points_left_alone():
+    x = [0.0, 0.05, 0.1, 3.0]
+    y = [1.00, 1.01, 0.99, 1.0]
+    heights = spread_labels(x, y, min_gap=0.1, x_reach=0.5)
+    group = heights[:3]
+    assert np.all(np.diff(np.sort(group)) >= 0.1 - 1e-12)
+    assert list(np.argsort(group)) == list(np.argsort(y[:3]))  # order kept
+    assert np.mean(group) == pytest.approx(np.mean(y[:3]))  # centred on the points
+    assert heights[3] == 1.0  # alone in its group: on its point
 
 
 @pytest.mark.parametrize("task, dims, family", [

@@ -288,6 +288,48 @@ def plot_heatmap(df, path):
     plt.close(fig)
 
 
+def spread_labels(x, y, min_gap, x_reach):
+    """Label heights that keep labels of nearby points at least ``min_gap`` apart.
+
+    Points whose x lie within ``x_reach`` of one another (chained) form a group, whose
+    labels would overlap; inside a group the labels keep the order of their points'
+    y and are pushed apart, the group's mean height unchanged. Work in the plot's
+    coordinates (log10 of the values on log axes).
+
+    Parameters
+    ----------
+    x, y : array-like of shape (n,)
+        Point positions.
+    min_gap : float
+        Smallest vertical distance between labels of one group.
+    x_reach : float
+        Horizontal distance under which two labels may overlap.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Height of each point's label.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    heights = y.copy()
+    by_x = np.argsort(x)
+    groups, current = [], [by_x[0]]
+    for previous, i in zip(by_x[:-1], by_x[1:]):
+        if x[i] - x[previous] <= x_reach:
+            current.append(i)
+        else:
+            groups.append(current)
+            current = [i]
+    groups.append(current)
+    for group in groups:
+        order = np.array(group)[np.argsort(y[group], kind="stable")]
+        pushed = y[order].copy()
+        for k in range(1, len(pushed)):
+            pushed[k] = max(pushed[k], pushed[k - 1] + min_gap)
+        heights[order] = pushed - (pushed.mean() - y[order].mean())
+    return heights
+
+
 def plot_accuracy_vs_time(table, path):
     """Mean absolute error against the median fit-time ratio (:func:`summary`), one
     point per estimator, with the oracle floor (mean oracle SE of one run) as a
@@ -303,13 +345,19 @@ def plot_accuracy_vs_time(table, path):
     time = next(c for c in table.columns if c.startswith("fit_time_vs_"))
     fig, ax = plt.subplots(figsize=(6, 4.5))
     ax.scatter(table[time], table.MAE, color="tab:blue")
-    for row in table.itertuples():
-        ax.annotate(row.estimator, (getattr(row, time), row.MAE), fontsize=8,
-                    xytext=(4, 3), textcoords="offset points")
     ax.axhline(table.oracle_SE.mean(), color="grey", linestyle="--",
                label="oracle SE (mean over tasks)")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # labels of neighbouring points are spread apart, with a leader line
+    log_low, log_high = np.log10(ax.get_ylim())
+    heights = spread_labels(np.log10(table[time]), np.log10(table.MAE),
+                            min_gap=0.045 * (log_high - log_low), x_reach=0.8)
+    for row, height in zip(table.itertuples(), 10.0 ** heights):
+        point = (getattr(row, time), row.MAE)
+        ax.annotate(row.estimator, point, xytext=(point[0] * 1.25, height),
+                    fontsize=8, va="center",
+                    arrowprops=dict(arrowstyle="-", color="grey", lw=0.5))
     ax.set_xlabel(f"median fit time per run, relative to {time[len('fit_time_vs_'):]}")
     ax.set_ylabel("mean absolute error (nats)")
     ax.legend(fontsize=8)
