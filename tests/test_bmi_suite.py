@@ -5,7 +5,14 @@ back ends, reports), not accuracy.
 """
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -160,6 +167,40 @@ def test_killed_run_loses_nothing_and_recomputes_nothing(tmp_path):
     assert run_jobs(fake_jobs(survivor), store, progress=False) == 2
     assert len(survivor.calls) == 2
     assert len(store.load()) == 4
+
+
+def test_a_run_killed_by_sigkill_resumes_without_loss_or_recomputation(tmp_path):
+    """The real thing: the command in a child process, killed with SIGKILL (no
+    clean-up runs) once some results are on disk, then rerun to the end."""
+    argv = ["--tasks", "all", "--seeds", "0", "1", "--n", "400",
+            "--estimators", "KSG", "--n-jobs", "1", "--no-progress",
+            "--out", str(tmp_path)]
+    results = tmp_path / "results.jsonl"
+    root = Path(__file__).resolve().parents[1]
+    child = subprocess.Popen([sys.executable, "-m", "benchmarks.bmi_suite", *argv],
+                             cwd=root, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not (results.exists() and results.read_bytes().count(b"\n") >= 3):
+        assert child.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline, "no results after 300 s"
+        time.sleep(0.02)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    before = results.read_bytes()
+    finished = before[:before.rfind(b"\n") + 1]  # whole lines; a torn one may follow
+    n_finished = finished.count(b"\n")
+    assert 3 <= n_finished < 80
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a torn last line is reported
+        df = bmi_suite.main(argv)
+    after = results.read_bytes()
+    assert after.startswith(finished)  # nothing finished is lost or rewritten
+    jobs = [tuple(json.loads(line)["job"][k] for k in ("task", "seed", "adapter"))
+            for line in after.splitlines()]
+    assert len(jobs) == len(set(jobs)) == 80  # nothing recomputed, nothing missing
+    assert len(df) == 80
 
 
 def test_a_line_torn_by_a_kill_is_dropped_and_rerun(tmp_path):
