@@ -2,8 +2,9 @@
 Benchmark results
 =================
 
-The benchmark suite (``python -m benchmarks.defaults``, see ``benchmarks/``) writes
-one CSV row per task, seed and estimator under ``benchmarks/results/``, with the
+The benchmark suites (``python -m benchmarks.bmi_suite`` and ``python -m
+benchmarks.defaults``; commands and readings in ``benchmarks/README.md``) write one
+CSV row per task, seed and estimator under ``benchmarks/results/``, with the
 columns ``task``, ``estimator``, ``estimate`` and ``true_mi`` among others. This
 example plots the largest such study it finds (the one covering the most tasks): the
 relative error of each estimator's seed mean on each task.
