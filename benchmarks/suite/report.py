@@ -313,16 +313,9 @@ def spread_labels(x, y, min_gap, x_reach):
     x, y = np.asarray(x, float), np.asarray(y, float)
     heights = y.copy()
     by_x = np.argsort(x)
-    groups, current = [], [by_x[0]]
-    for previous, i in zip(by_x[:-1], by_x[1:]):
-        if x[i] - x[previous] <= x_reach:
-            current.append(i)
-        else:
-            groups.append(current)
-            current = [i]
-    groups.append(current)
-    for group in groups:
-        order = np.array(group)[np.argsort(y[group], kind="stable")]
+    breaks = np.flatnonzero(np.diff(x[by_x]) > x_reach) + 1
+    for group in np.split(by_x, breaks):
+        order = group[np.argsort(y[group], kind="stable")]
         pushed = y[order].copy()
         for k in range(1, len(pushed)):
             pushed[k] = max(pushed[k], pushed[k - 1] + min_gap)
