@@ -11,22 +11,18 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
-from ._network import ACTIVATIONS, ScoreNetwork, auto_hidden_dim
+from ._network import ACTIVATIONS, auto_hidden_dim
 from ._plumbing import (
     check_no_constant_columns,
     fitted_device,
-    make_generator,
-    progress_bar,
     resolve_device,
-    seeded_cpu_rng,
     torch_threads,
     validate_xy,
 )
+from ._reader import likelihood_bound, mean_and_std, per_sample_terms, summarise
 from ._sde import VPSDE
-from ._variants import DIFFUSED, VARIANTS
-
-#: Rows per forward pass at estimation time (bounds memory on large held-out sets).
-_CHUNK = 16384
+from ._trainer import TrainingConfig, init_network, make_generator, train
+from ._variants import VARIANTS
 
 
 class MINDEEstimator(BaseEstimator):
@@ -252,14 +248,15 @@ class MINDEEstimator(BaseEstimator):
             return self._fit(X, y)
 
     def _fit(self, X, y):
-        """The body of :meth:`fit`, on validated arrays."""
+        """The body of :meth:`fit`, on validated arrays: split, standardise, train,
+        read."""
         rng = check_random_state(self.random_state)
         n_val = self._n_validation(X.shape[0])
         perm = rng.permutation(X.shape[0])
-        train, val = perm[n_val:], perm[:n_val]
-        check_no_constant_columns({"X": X[train], "y": y[train]})
-        self.x_mean_, self.x_scale_ = X[train].mean(0), X[train].std(0)
-        self.y_mean_, self.y_scale_ = y[train].mean(0), y[train].std(0)
+        train_rows, val_rows = perm[n_val:], perm[:n_val]
+        check_no_constant_columns({"X": X[train_rows], "y": y[train_rows]})
+        self.x_mean_, self.x_scale_ = X[train_rows].mean(0), X[train_rows].std(0)
+        self.y_mean_, self.y_scale_ = y[train_rows].mean(0), y[train_rows].std(0)
         self.seed_ = int(rng.randint(np.iinfo(np.int32).max))
 
         device = resolve_device(self.device)
@@ -267,32 +264,74 @@ class MINDEEstimator(BaseEstimator):
         self.sde_ = VPSDE(
             self.beta_min, self.beta_max, self.t_eps, self.importance_sampling
         )
-        self._variant = VARIANTS[self.variant]
         d = X.shape[1] + y.shape[1]
         self.hidden_dim_ = (
             auto_hidden_dim(d) if self.hidden_dim == "auto" else self.hidden_dim
         )
-        self.batch_size_ = min(
-            512 if self.batch_size == "auto" else self.batch_size, len(train)
+        config = self._training_config(len(train_rows))
+        self.batch_size_ = config.batch_size
+        self.learning_rate_ = config.learning_rate
+        self.max_iter_ = config.max_iter
+        network = init_network(
+            d, self.hidden_dim_, self.n_blocks, self.activation, self.seed_
         )
-        self.learning_rate_ = (
-            3e-3 if self.learning_rate == "auto" else self.learning_rate
+        xt, yt = self._to_tensors(X[train_rows], y[train_rows], device)
+        xv, yv = self._to_tensors(X[val_rows], y[val_rows], device)
+        result = train(
+            network.to(device),
+            xt,
+            yt,
+            xv,
+            yv,
+            self.sde_,
+            self._variant,
+            config,
+            self.seed_,
         )
-        self.max_iter_ = (
-            int(np.clip(128 * len(train) / self.batch_size_, 2000, 20000))
-            if self.max_iter == "auto"
-            else self.max_iter
-        )
-        with seeded_cpu_rng(self.seed_):
-            network = ScoreNetwork(d, self.hidden_dim_, self.n_blocks, self.activation)
-
-        xt, yt = self._to_tensors(X[train], y[train], device)
-        xv, yv = self._to_tensors(X[val], y[val], device)
-        self.network_ = self._train(network.to(device), xt, yt, xv, yv, device).cpu()
+        self.network_ = result.network.cpu()
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = result.loss_curve
+        self.validation_loss_curve_ = result.validation_loss_curve
 
         terms = self._mi_terms(xv, yv, device)
-        self._set_estimates(terms)
+        self.estimates_, self.estimates_std_, self.entropies_ = summarise(
+            terms, f"minde_{self._variant.name}", self._log_scale()
+        )
+        key = "minde_" + self._variant.name + ("" if self.sigma is None else "_sigma")
+        self.mutual_information_ = self.estimates_[key]
+        self.mutual_information_std_ = self.estimates_std_[key]
+        if not np.isfinite(self.mutual_information_):
+            raise FloatingPointError(
+                "The MI estimate is not finite: the network is unusable on these data. "
+                "Lower learning_rate or transform heavy-tailed columns first."
+            )
         return self
+
+    def _training_config(self, n_train):
+        """The training settings, with "auto" resolved for ``n_train`` rows."""
+        batch_size = min(512 if self.batch_size == "auto" else self.batch_size, n_train)
+        return TrainingConfig(
+            batch_size=batch_size,
+            max_iter=(
+                int(np.clip(128 * n_train / batch_size, 2000, 20000))
+                if self.max_iter == "auto"
+                else self.max_iter
+            ),
+            learning_rate=3e-3 if self.learning_rate == "auto" else self.learning_rate,
+            ema_decay=self.ema_decay,
+            early_stopping=self.early_stopping,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            verbose=self.verbose,
+        )
+
+    @property
+    def _variant(self):
+        return VARIANTS[self.variant]
+
+    def _log_scale(self):
+        """Sum of the log column scales of X and of y (see ``_reader.log_jacobian``)."""
+        return {"x": np.log(self.x_scale_).sum(), "y": np.log(self.y_scale_).sum()}
 
     def _check_params(self):
         if self.variant not in VARIANTS:
@@ -390,114 +429,25 @@ class MINDEEstimator(BaseEstimator):
             torch.as_tensor(a, dtype=torch.float32, device=device) for a in (xs, ys)
         )
 
-    def _train(self, network, x, y, x_val, y_val, device):
-        """Adam on the denoising loss with an EMA of the weights and early stopping.
-
-        Returns the EMA network. Host and device synchronise only at checks.
-        """
-        sde, variant = self.sde_, self._variant
-        gen = make_generator(self.seed_, device)
-        ema = copy.deepcopy(network).requires_grad_(False)
-        params, ema_params = list(network.parameters()), list(ema.parameters())
-        optimizer = torch.optim.Adam(params, lr=self.learning_rate_, fused=True)
-        check_every = max(50, self.max_iter_ // 20)
-        # fixed draws for the held-out loss, so that checks compare like with like
-        val_gen = make_generator(self.seed_ + 1, device)
-        val_draws = self._draws(x_val, y_val, val_gen, device)
-        losses = torch.zeros(self.max_iter_, device=device)
-        self.validation_loss_curve_ = []
-        best, since_best, step = np.inf, 0, 0
-        with progress_bar(self.max_iter_, self.verbose) as bar:
-            while step < self.max_iter_:
-                idx = torch.randint(
-                    x.shape[0], (self.batch_size_,), generator=gen, device=device
-                )
-                xb, yb = x[idx], y[idx]
-                t, ex, ey = self._draws(xb, yb, gen, device)
-                loss = variant.training_loss(network, xb, yb, t, ex, ey, sde, gen)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                decay = min(self.ema_decay, (1 + step) / (10 + step))
-                with torch.no_grad():
-                    torch._foreach_lerp_(ema_params, params, 1.0 - decay)
-                losses[step] = loss.detach()
-                step += 1
-                if step % check_every and step < self.max_iter_:
-                    continue
-                recent = losses[step - min(check_every, step) : step].mean().item()
-                with torch.no_grad():
-                    val_loss = variant.training_loss(
-                        ema,
-                        x_val,
-                        y_val,
-                        *val_draws,
-                        sde,
-                        make_generator(self.seed_ + 2, device),
-                    )
-                val_loss = val_loss.item()
-                self._check_finite(recent, step)
-                self.validation_loss_curve_.append(val_loss)
-                bar.update(step - bar.n)
-                bar.set_postfix(loss=f"{recent:.4f}", val_loss=f"{val_loss:.4f}")
-                if val_loss < best * (1 - self.tol):
-                    best, since_best = val_loss, 0
-                else:
-                    since_best += 1
-                if self.early_stopping and since_best >= self.n_iter_no_change:
-                    break
-        self.n_iter_ = step
-        self.loss_curve_ = losses[:step].cpu().numpy()
-        self.validation_loss_curve_ = np.asarray(self.validation_loss_curve_)
-        return ema
-
-    def _check_finite(self, loss, step):
-        if not np.isfinite(loss) or loss > 1e6:
-            raise FloatingPointError(
-                f"Training diverged: the loss is {loss} at step {step}. Lower "
-                f"learning_rate (now {self.learning_rate_}), or check the data for "
-                "extreme values (heavy tails: transform them first, e.g. with "
-                "QuantileTransformer or arcsinh)."
-            )
-
-    def _draws(self, x, y, generator, device):
-        """One diffusion time and one noise per row."""
-        t = self.sde_.sample_time(x.shape[0], generator, device)
-        ex = torch.randn(x.shape, generator=generator, device=device)
-        ey = torch.randn(y.shape, generator=generator, device=device)
-        return t, ex, ey
-
     # ---------------------------------------------------------------- estimation
     def _sigma_value(self):
         return 1.0 if self.sigma is None else float(self.sigma)
 
-    @torch.no_grad()
-    def _per_sample(self, fn, network, x, y, device, truncate=False):
-        """Average ``fn(network, x, y, t, eps_x, eps_y)``, a dict of per-sample
-        tensors, over the Monte Carlo passes, chunk by chunk; returns a dict of
-        per-sample numpy arrays."""
-        gen = make_generator(self.seed_ + 3, device)
-        total = {}
-        for _ in range(self.n_estimation_passes):
-            parts = []
-            for xc, yc in zip(x.split(_CHUNK), y.split(_CHUNK), strict=True):
-                t = self.sde_.sample_time(xc.shape[0], gen, device, truncate=truncate)
-                ex = torch.randn(xc.shape, generator=gen, device=device)
-                ey = torch.randn(yc.shape, generator=gen, device=device)
-                parts.append(fn(network, xc, yc, t, ex, ey))
-            for k in parts[0]:
-                total[k] = total.get(k, 0) + torch.cat([p[k] for p in parts])
-        scale = 1.0 / self.n_estimation_passes
-        return {k: (v * scale).double().cpu().numpy() for k, v in total.items()}
-
     def _mi_terms(self, x, y, device):
-        network = self._network_on(device)
-        sigma = self._sigma_value()
+        """Per-row terms of the estimates and entropies on standardised tensors."""
+        network, sigma = self._network_on(device), self._sigma_value()
 
-        def fn(net, xc, yc, t, ex, ey):
-            return self._variant.mi_terms(net, xc, yc, t, ex, ey, self.sde_, sigma)
+        def fn(xc, yc, t, ex, ey):
+            return self._variant.mi_terms(network, xc, yc, t, ex, ey, self.sde_, sigma)
 
-        return self._per_sample(fn, network, x, y, device)
+        return self._read(fn, x, y, device)
+
+    def _read(self, fn, x, y, device, truncate=False):
+        """:func:`per_sample_terms` with the fit's estimation stream."""
+        generator = make_generator(self.seed_, "estimation", device)
+        return per_sample_terms(
+            fn, x, y, self.sde_, self.n_estimation_passes, generator, truncate
+        )
 
     def _network_on(self, device):
         return (
@@ -505,39 +455,6 @@ class MINDEEstimator(BaseEstimator):
             if device.type == "cpu"
             else copy.deepcopy(self.network_).to(device)
         )
-
-    def _set_estimates(self, terms):
-        name = f"minde_{self._variant.name}"
-        n = len(terms["mi"])
-        self.estimates_ = {
-            name: float(terms["mi"].mean()),
-            f"{name}_sigma": float(terms["mi_sigma"].mean()),
-        }
-        self.estimates_std_ = {
-            name: float(terms["mi"].std(ddof=1) / math.sqrt(n)),
-            f"{name}_sigma": float(terms["mi_sigma"].std(ddof=1) / math.sqrt(n)),
-        }
-        key = name if self.sigma is None else f"{name}_sigma"
-        self.mutual_information_ = self.estimates_[key]
-        self.mutual_information_std_ = self.estimates_std_[key]
-        if not np.isfinite(self.mutual_information_):
-            raise FloatingPointError(
-                "The MI estimate is not finite: the network is unusable on these data. "
-                "Lower learning_rate or transform heavy-tailed columns first."
-            )
-        log_sx, log_sy = np.log(self.x_scale_).sum(), np.log(self.y_scale_).sum()
-        shift = {
-            "x": log_sx,
-            "x|y": log_sx,
-            "y": log_sy,
-            "y|x": log_sy,
-            "xy": log_sx + log_sy,
-        }
-        self.entropies_ = {
-            k[2:]: float(v.mean() + shift[k[2:]])
-            for k, v in terms.items()
-            if k.startswith("h_")
-        }
 
     def _new_data(self, X, y):
         """Validate data given after ``fit``; standardised tensors and the device."""
@@ -569,8 +486,7 @@ class MINDEEstimator(BaseEstimator):
         x, y, device = self._new_data(X, y)
         with torch_threads(self.n_threads):
             terms = self._mi_terms(x, y, device)
-        values = terms["mi"] if self.sigma is None else terms["mi_sigma"]
-        return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
+        return mean_and_std(terms["mi"] if self.sigma is None else terms["mi_sigma"])
 
     def log_likelihood_bound(self, X, y):
         """Per-sample lower bound on the log-likelihood of the densities the estimate
@@ -592,21 +508,15 @@ class MINDEEstimator(BaseEstimator):
         x, yt, device = self._new_data(X, y)
         network = self._network_on(device)
 
-        def fn(net, xc, yc, t, ex, ey):
-            return {
-                "bound": self._variant.likelihood_terms(
-                    net, xc, yc, t, ex, ey, self.sde_
-                )
-            }
+        def fn(xc, yc, t, ex, ey):
+            bound = self._variant.likelihood_terms(
+                network, xc, yc, t, ex, ey, self.sde_
+            )
+            return {"bound": bound}
 
         with torch_threads(self.n_threads):
-            bound = self._per_sample(fn, network, x, yt, device, truncate=True)["bound"]
-        log_sx, log_sy = np.log(self.x_scale_).sum(), np.log(self.y_scale_).sum()
-        jacobian = sum(
-            log_sx * (rx == DIFFUSED) + log_sy * (ry == DIFFUSED)
-            for rx, ry in self._variant.calls
-        )
-        return bound - jacobian
+            bound = self._read(fn, x, yt, device, truncate=True)["bound"]
+        return likelihood_bound(bound, self._variant.calls, self._log_scale())
 
     def score(self, X, y):
         """Mean held-out log-likelihood bound, in nats per sample; higher is better.

@@ -111,11 +111,6 @@ def seeded_cpu_rng(seed):
         yield
 
 
-def make_generator(seed, device):
-    """A ``torch.Generator`` on ``device`` seeded with ``seed``."""
-    return torch.Generator(device=device).manual_seed(int(seed))
-
-
 @contextmanager
 def torch_threads(n_threads):
     """Run the block with ``n_threads`` torch CPU threads, then restore the caller's

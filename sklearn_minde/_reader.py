@@ -1,0 +1,138 @@
+"""Reading estimates off a trained network: Monte Carlo passes, units, aggregation.
+
+Data flow: a network and standardised tensors in, per-row numpy terms out, then
+estimates and standard errors. Nothing here reads or writes an estimator.
+"""
+
+import math
+
+import torch
+
+from ._trainer import draw_noise
+from ._variants import DIFFUSED
+
+#: Rows per forward pass (bounds memory on large held-out sets).
+CHUNK = 16384
+
+
+@torch.no_grad()
+def per_sample_terms(fn, x, y, sde, n_passes, generator, truncate=False):
+    """Average per-row terms over Monte Carlo passes, chunk by chunk.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(x, y, t, eps_x, eps_y)`` returning a dict of per-row tensors.
+    x, y : torch.Tensor of shape (n, d_x), (n, d_y)
+        Standardised rows.
+    sde : VPSDE
+    n_passes : int
+        Passes over the rows; each draws one time and one noise per row.
+    generator : torch.Generator
+        On the device of ``x``.
+    truncate : bool, default=False
+        Draw times from ``[t_eps, T]`` only (the likelihood bound).
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n,)
+        The mean of each term over the passes, in float64.
+    """
+    total = {}
+    for _ in range(n_passes):
+        parts = [
+            fn(xc, yc, *draw_noise(xc, yc, sde, generator, truncate=truncate))
+            for xc, yc in zip(x.split(CHUNK), y.split(CHUNK), strict=True)
+        ]
+        for k in parts[0]:
+            total[k] = total.get(k, 0) + torch.cat([p[k] for p in parts])
+    scale = 1.0 / n_passes
+    return {k: (v * scale).double().cpu().numpy() for k, v in total.items()}
+
+
+def log_jacobian(diffused, log_scale):
+    """``log |det|`` of the standardisation of the variables a density is over.
+
+    A density of standardised data is a density of the original data times this
+    Jacobian: entropies gain it, log-likelihoods lose it.
+
+    Parameters
+    ----------
+    diffused : iterable of {"x", "y"}
+        The variables the density is over (the conditioning ones do not count).
+    log_scale : dict of {"x", "y"} to float
+        Sum of the log column scales of each variable.
+
+    Returns
+    -------
+    float
+    """
+    return sum(log_scale[v] for v in diffused)
+
+
+def entropy_variables(key):
+    """The variables an entropy is over: ``"x|y"`` -> ``"x"``, ``"xy"`` -> ``"xy"``."""
+    return key.split("|")[0]
+
+
+def call_variables(roles):
+    """The variables a network call's density is over, from its ``(role_x, role_y)``."""
+    return "".join(v for v, role in zip("xy", roles, strict=True) if role == DIFFUSED)
+
+
+def mean_and_std(values):
+    """The mean of per-row values and its standard error."""
+    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
+
+
+def summarise(terms, name, log_scale):
+    """Estimates, standard errors and entropies from per-row terms.
+
+    Parameters
+    ----------
+    terms : dict of str to ndarray of shape (n,)
+        The output of a variant's ``mi_terms`` through :func:`per_sample_terms`.
+    name : str
+        Estimate name of the plain form, e.g. ``"minde_c"``; the sigma form is
+        ``name + "_sigma"``.
+    log_scale : dict of {"x", "y"} to float
+        See :func:`log_jacobian`.
+
+    Returns
+    -------
+    estimates, stds : dict of str to float
+    entropies : dict of str to float
+        In the units of the original data.
+    """
+    stats = {
+        name: mean_and_std(terms["mi"]),
+        f"{name}_sigma": mean_and_std(terms["mi_sigma"]),
+    }
+    entropies = {
+        k[2:]: float(v.mean() + log_jacobian(entropy_variables(k[2:]), log_scale))
+        for k, v in terms.items()
+        if k.startswith("h_")
+    }
+    return (
+        {k: m for k, (m, _) in stats.items()},
+        {k: s for k, (_, s) in stats.items()},
+        entropies,
+    )
+
+
+def likelihood_bound(terms, calls, log_scale):
+    """Per-row log-likelihood bound in the units of the original data.
+
+    Parameters
+    ----------
+    terms : ndarray of shape (n,)
+        The bound on standardised data (sum over ``calls``).
+    calls : tuple of (int, int)
+        The variant's network calls, whose densities the bound sums.
+    log_scale : dict of {"x", "y"} to float
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    return terms - sum(log_jacobian(call_variables(c), log_scale) for c in calls)

@@ -1,0 +1,152 @@
+"""The engine's pieces on their own: random streams, the trainer and the reader."""
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_minde._reader import (
+    call_variables,
+    entropy_variables,
+    likelihood_bound,
+    log_jacobian,
+    per_sample_terms,
+    summarise,
+)
+from sklearn_minde._sde import VPSDE
+from sklearn_minde._trainer import (
+    STREAMS,
+    TrainingConfig,
+    TrainingResult,
+    init_network,
+    make_generator,
+    stream_seed,
+    train,
+)
+from sklearn_minde._variants import ABSENT, CLEAN, DIFFUSED, VARIANTS
+
+
+def test_streams_are_distinct_deterministic_and_keyed_by_seed():
+    seeds = {(s, name): stream_seed(s, name) for s in (0, 1, 2) for name in STREAMS}
+    assert len(set(seeds.values())) == len(seeds)
+    assert stream_seed(1, "training") == stream_seed(1, "training")
+    a = torch.rand(3, generator=make_generator(5, "estimation", "cpu"))
+    b = torch.rand(3, generator=make_generator(5, "estimation", "cpu"))
+    assert torch.equal(a, b)
+    with pytest.raises(ValueError):
+        stream_seed(0, "no such stream")
+
+
+def test_init_network_leaves_the_global_rng_alone():
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    a = init_network(3, 16, 1, "silu", seed=7)
+    b = init_network(3, 16, 1, "silu", seed=7)
+    assert torch.equal(torch.get_rng_state(), before)
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+
+
+def _data(n=300, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 2, generator=g)
+    y = x[:, :1] + 0.5 * torch.randn(n, 1, generator=g)
+    return x, y
+
+
+def _config(**kw):
+    kw = {
+        "batch_size": 64,
+        "max_iter": 60,
+        "learning_rate": 3e-3,
+        "ema_decay": 0.99,
+        "early_stopping": False,
+        "n_iter_no_change": 2,
+        "tol": 0.0,
+        **kw,
+    }
+    return TrainingConfig(**kw)
+
+
+def test_train_returns_a_result_and_repeats_with_the_seed():
+    x, y = _data()
+    sde = VPSDE(0.1, 20.0, 1e-3)
+    results = [
+        train(
+            init_network(3, 16, 1, "silu", 4),
+            x,
+            y,
+            x[:50],
+            y[:50],
+            sde,
+            VARIANTS["c"],
+            _config(),
+            seed=4,
+        )
+        for _ in range(2)
+    ]
+    r = results[0]
+    assert isinstance(r, TrainingResult)
+    assert r.n_iter == 60 and r.loss_curve.shape == (60,)
+    assert r.validation_loss_curve.shape == (2,)  # checks at 50 and at the end
+    np.testing.assert_array_equal(r.loss_curve, results[1].loss_curve)
+    assert all(not p.requires_grad for p in r.network.parameters())
+
+
+def test_train_stops_early_on_a_flat_held_out_loss():
+    x, y = _data()
+    sde = VPSDE(0.1, 20.0, 1e-3)
+    config = _config(max_iter=5000, early_stopping=True, tol=0.5)
+    r = train(
+        init_network(3, 16, 1, "silu", 0),
+        x,
+        y,
+        x[:50],
+        y[:50],
+        sde,
+        VARIANTS["j"],
+        config,
+        seed=0,
+    )
+    # tol=0.5 asks for halving the loss at every check: stops after 3 checks
+    assert r.n_iter == 3 * config.check_every
+
+
+def test_unit_correction_is_one_rule_for_entropies_and_likelihoods():
+    log_scale = {"x": 2.0, "y": -0.5}
+    assert [entropy_variables(k) for k in ("x", "x|y", "y|x", "xy")] == [
+        "x",
+        "x",
+        "y",
+        "xy",
+    ]
+    assert call_variables((DIFFUSED, CLEAN)) == "x"
+    assert call_variables((ABSENT, DIFFUSED)) == "y"
+    assert call_variables((DIFFUSED, DIFFUSED)) == "xy"
+    assert log_jacobian("xy", log_scale) == 1.5
+    bound = likelihood_bound(np.zeros(4), VARIANTS["j"].calls, log_scale)
+    np.testing.assert_allclose(bound, -(1.5 + 2.0 - 0.5))
+    terms = {
+        "mi": np.array([1.0, 3.0]),
+        "mi_sigma": np.array([2.0, 2.0]),
+        "h_x|y": np.array([0.0, 1.0]),
+    }
+    est, std, ent = summarise(terms, "minde_c", log_scale)
+    assert est == {"minde_c": 2.0, "minde_c_sigma": 2.0}
+    assert std["minde_c"] == pytest.approx(1.0) and std["minde_c_sigma"] == 0.0
+    assert ent == {"x|y": pytest.approx(0.5 + 2.0)}
+
+
+def test_per_sample_terms_averages_passes_over_chunks(monkeypatch):
+    import sklearn_minde._reader as reader
+
+    monkeypatch.setattr(reader, "CHUNK", 7)
+    x, y = _data(n=20)
+    sde = VPSDE(0.1, 20.0, 1e-3)
+
+    def fn(xc, yc, t, ex, ey):
+        return {"t": t[:, 0], "x": xc[:, 0]}
+
+    out = per_sample_terms(fn, x, y, sde, 3, torch.Generator().manual_seed(0))
+    np.testing.assert_allclose(out["x"], x[:, 0].double().numpy(), rtol=1e-6)
+    assert out["t"].shape == (20,) and out["t"].dtype == np.float64
+    assert len(np.unique(out["t"])) == 20  # a fresh draw per row and pass
