@@ -13,9 +13,13 @@ import pandas as pd  # noqa: E402
 TOLERANCE = 0.10
 
 #: Fit times are reported as ratios to this estimator's on the same sample (the
-#: first estimator of the run when it is absent): absolute seconds on a shared
-#: machine mean little.
+#: first estimator of the run when it has no estimate there, see
+#: :func:`time_reference`): absolute seconds on a shared machine mean little.
 TIME_REFERENCE = "InfoNCE"
+
+#: Start of the name of the summary's fit-time column, which ends with the
+#: reference's name (:func:`time_reference`).
+_TIME_PREFIX = "fit_time_vs_"
 
 #: Columns that lead the frame of results, when present.
 _FIRST = ["study", "task", "test", "r", "seed", "n_fit", "n_est", "estimator",
@@ -109,9 +113,45 @@ def task_table(df):
 
 
 def time_reference(df):
-    """The estimator fit times are divided by: TIME_REFERENCE, or the first one."""
-    names = _order(df, "estimator")
+    """The estimator fit times are divided by: TIME_REFERENCE, or the first one.
+
+    Only estimators with a finite estimate count, so that a reference that failed
+    everywhere is not used.
+
+    Parameters
+    ----------
+    df : DataFrame
+        From :func:`records_to_frame`.
+
+    Returns
+    -------
+    str
+    """
+    names = _order(df[np.isfinite(df.estimate)], "estimator") or _order(df, "estimator")
     return TIME_REFERENCE if TIME_REFERENCE in names else names[0]
+
+
+def time_note(df):
+    """The sentence of summary.md that says what the fit times are relative to.
+
+    Parameters
+    ----------
+    df : DataFrame
+        From :func:`records_to_frame`.
+
+    Returns
+    -------
+    str
+        Names the reference of :func:`time_reference`, and why when it is not
+        TIME_REFERENCE; says how MINDE's times are counted when MINDE is in the run.
+    """
+    reference = time_reference(df)
+    why = ("" if reference == TIME_REFERENCE else
+           f" ({TIME_REFERENCE}, the usual reference, has no estimate in this run; "
+           f"{reference} is its first estimator)")
+    minde = (" MINDE's includes reading the estimate; a sigma form shares its "
+             "variant's fit." if df.estimator.str.startswith("MINDE").any() else "")
+    return f"Fit time: median ratio to {reference}'s on the same sample{why}.{minde}"
 
 
 def fit_time_ratios(df):
@@ -125,11 +165,12 @@ def fit_time_ratios(df):
     Returns
     -------
     Series
-        Aligned with ``df``; NaN where the reference has no time for that sample.
+        Aligned with ``df``; NaN where the reference has no estimate for that sample.
     """
     sample = ["task", "seed"]
-    ref = df[df.estimator == time_reference(df)].groupby(sample).fit_s.first()
-    return df.fit_s / df.join(ref.rename("ref_s"), on=sample).ref_s
+    ref = df[(df.estimator == time_reference(df)) & np.isfinite(df.estimate)]
+    ref_s = ref.groupby(sample).fit_s.first().rename("ref_s")
+    return df.fit_s / df.join(ref_s, on=sample).ref_s
 
 
 def summary(df):
@@ -171,11 +212,10 @@ def summary(df):
     for column in ("within_10pc", "best"):
         table[column] = [f"{int(k)}/{n}" for k, n in
                          zip(table[column], table.tasks, strict=True)]
-    table = table.rename(columns={"fit_time": f"fit_time_vs_{time_reference(df)}"})
     columns = ["tasks", "runs", "failed", "MAE", "oracle_SE", "MAE_seed_mean",
-               "oracle_SE_seed_mean", "within_10pc", "best",
-               f"fit_time_vs_{time_reference(df)}"]
-    return table[columns].reset_index()
+               "oracle_SE_seed_mean", "within_10pc", "best", "fit_time"]
+    time = _TIME_PREFIX + time_reference(df)
+    return table[columns].rename(columns={"fit_time": time}).reset_index()
 
 
 def task_family(task, dim_x, dim_y):
@@ -328,6 +368,10 @@ def plot_accuracy_vs_time(table, path):
     point per estimator, with the oracle floor (mean oracle SE of one run) as a
     dashed line.
 
+    An estimator without a finite, positive error and time ratio (no sample shared
+    with the reference) has no place on the log axes: it is left out, and named in
+    the title.
+
     Parameters
     ----------
     table : DataFrame
@@ -335,23 +379,29 @@ def plot_accuracy_vs_time(table, path):
     path : str or Path
         PNG file to write.
     """
-    time = next(c for c in table.columns if c.startswith("fit_time_vs_"))
+    time = next(c for c in table.columns if c.startswith(_TIME_PREFIX))
+    points = table[(table[time] > 0) & (table.MAE > 0)]
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.scatter(table[time], table.MAE, color="tab:blue")
+    ax.scatter(points[time], points.MAE, color="tab:blue")
     ax.axhline(table.oracle_SE.mean(), color="grey", linestyle="--",
                label="oracle SE (mean over tasks)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     # labels of neighbouring points are spread apart, with a leader line
     log_low, log_high = np.log10(ax.get_ylim())
-    heights = spread_labels(np.log10(table[time]), np.log10(table.MAE),
+    heights = spread_labels(np.log10(points[time]), np.log10(points.MAE),
                             min_gap=0.045 * (log_high - log_low), x_reach=0.8)
-    for row, height in zip(table.itertuples(), 10.0 ** heights):
-        point = (getattr(row, time), row.MAE)
-        ax.annotate(row.estimator, point, xytext=(point[0] * 1.25, height),
+    for row, height in zip(points.to_dict("records"), 10.0 ** heights, strict=True):
+        point = (row[time], row["MAE"])
+        ax.annotate(row["estimator"], point, xytext=(point[0] * 1.25, height),
                     fontsize=8, va="center",
                     arrowprops=dict(arrowstyle="-", color="grey", lw=0.5))
-    ax.set_xlabel(f"median fit time per run, relative to {time[len('fit_time_vs_'):]}")
+    reference = time.removeprefix(_TIME_PREFIX)
+    left_out = table.estimator[~table.index.isin(points.index)]
+    if len(left_out):
+        ax.set_title(f"Not shown (no sample timed beside {reference}): "
+                     + ", ".join(left_out), fontsize=8)
+    ax.set_xlabel(f"median fit time per run, relative to {reference}")
     ax.set_ylabel("mean absolute error (nats)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
@@ -383,9 +433,7 @@ def write_reports(df, out, header=""):
             "MAE and oracle SE in nats. The oracle SE is the standard error of the "
             "estimator that knows the densities: sd of the pointwise MI / sqrt(n), n "
             "the protocol's sample size (the estimation sample where there is one). "
-            "An error well above it is bias, not noise. Fit time: median ratio to "
-            f"{time_reference(df)}'s on the same sample (MINDE's includes reading "
-            "the estimate; a sigma form shares its variant's fit).\n")
+            "An error well above it is bias, not noise. " + time_note(df) + "\n")
     if {"dim_x", "dim_y"} <= set(df.columns):
         text += ("\nMean absolute error of the seed means (nats) by task group; the "
                  "best of each group in bold.\n\n" + grouped_errors(df) + "\n")
