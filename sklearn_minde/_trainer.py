@@ -73,6 +73,10 @@ class TrainingConfig:
     tol : float
     verbose : int
         Show a progress bar when positive.
+    sigma : float
+        Reference scale of the sigma form, for the MI curve.
+    estimate : {"mi", "mi_sigma"}
+        The per-row term of the variant's ``mi_terms`` that the MI curve follows.
     """
 
     batch_size: int
@@ -83,6 +87,8 @@ class TrainingConfig:
     n_iter_no_change: int
     tol: float
     verbose: int = 0
+    sigma: float = 1.0
+    estimate: str = "mi"
 
     @property
     def check_every(self):
@@ -104,12 +110,47 @@ class TrainingResult:
         Training loss at each step.
     validation_loss_curve : ndarray of shape (n_checks,)
         Held-out loss of the averaged network at each check.
+    mi_curve, mi_std_curve : ndarray of shape (n_checks,)
+        Held-out MI of the averaged network at each check, and its standard error
+        (Monte Carlo and sampling noise of the fixed validation draws).
+    check_steps : ndarray of shape (n_checks,)
+        The step after which each check ran.
     """
 
     network: torch.nn.Module
     n_iter: int
     loss_curve: np.ndarray
     validation_loss_curve: np.ndarray
+    mi_curve: np.ndarray
+    mi_std_curve: np.ndarray
+    check_steps: np.ndarray
+
+
+#: Fewest (row, noise) draws the held-out checks read: rows are repeated with fresh
+#: noise up to this count, so that small held-out sets still give steady curves.
+MIN_VALIDATION_DRAWS = 4096
+
+
+def validation_draws(x_val, y_val, sde, generator):
+    """Fixed held-out rows and draws for the checks, rows repeated with fresh noise
+    up to :data:`MIN_VALIDATION_DRAWS`: ``(x, y, t, eps_x, eps_y)``."""
+    repeats = -(-MIN_VALIDATION_DRAWS // x_val.shape[0])
+    x, y = x_val.repeat(repeats, 1), y_val.repeat(repeats, 1)
+    return (x, y, *draw_noise(x, y, sde, generator))
+
+
+def held_out_check(ema, draws, sde, variant, config, roles_generator):
+    """Held-out loss, MI and the MI's standard error of the averaged network.
+
+    Returns
+    -------
+    loss, mi, mi_std : torch.Tensor
+        Scalars on the training device (no host synchronisation here).
+    """
+    with torch.no_grad():
+        loss = variant.training_loss(ema, *draws, sde, roles_generator)
+        terms = variant.mi_terms(ema, *draws, sde, config.sigma)[config.estimate]
+    return loss, terms.mean(), terms.std() / terms.shape[0] ** 0.5
 
 
 def draw_noise(x, y, sde, generator, truncate=False):
@@ -190,12 +231,12 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed):
     ema = copy.deepcopy(network).requires_grad_(False)
     params, ema_params = list(network.parameters()), list(ema.parameters())
     optimizer = torch.optim.Adam(params, lr=config.learning_rate, fused=True)
-    # fixed draws for the held-out loss, so that checks compare like with like
-    val_draws = draw_noise(
+    # fixed draws for the checks, so that checks compare like with like
+    draws = validation_draws(
         x_val, y_val, sde, make_generator(seed, "validation_draws", device)
     )
     losses = torch.zeros(config.max_iter, device=device)
-    val_curve = []
+    curves = {"loss": [], "mi": [], "mi_std": [], "step": []}
     best, since_best, step = np.inf, 0, 0
     with progress_bar(config.max_iter, config.verbose) as bar:
         while step < config.max_iter:
@@ -208,18 +249,15 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed):
                 continue
             recent = losses[step - min(config.check_every, step) : step].mean().item()
             check_finite(recent, step, config.learning_rate)
-            with torch.no_grad():
-                val_loss = variant.training_loss(
-                    ema,
-                    x_val,
-                    y_val,
-                    *val_draws,
-                    sde,
-                    make_generator(seed, "validation_roles", device),
-                ).item()
-            val_curve.append(val_loss)
+            roles = make_generator(seed, "validation_roles", device)
+            check = held_out_check(ema, draws, sde, variant, config, roles)
+            val_loss, mi, mi_std = (v.item() for v in check)
+            for name, value in zip(curves, (val_loss, mi, mi_std, step), strict=True):
+                curves[name].append(value)
             bar.update(step - bar.n)
-            bar.set_postfix(loss=f"{recent:.4f}", val_loss=f"{val_loss:.4f}")
+            bar.set_postfix(
+                loss=f"{recent:.4f}", val_loss=f"{val_loss:.4f}", mi=f"{mi:.3f}"
+            )
             if val_loss < best * (1 - config.tol):
                 best, since_best = val_loss, 0
             else:
@@ -230,5 +268,8 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed):
         network=ema,
         n_iter=step,
         loss_curve=losses[:step].cpu().numpy(),
-        validation_loss_curve=np.asarray(val_curve),
+        validation_loss_curve=np.asarray(curves["loss"]),
+        mi_curve=np.asarray(curves["mi"]),
+        mi_std_curve=np.asarray(curves["mi_std"]),
+        check_steps=np.asarray(curves["step"]),
     )

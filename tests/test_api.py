@@ -56,6 +56,13 @@ def test_fit_returns_self_and_sets_attributes(small_xy, variant):
     assert isinstance(est.validation_loss_curve_, np.ndarray)
     assert est.validation_loss_curve_.ndim == 1
     assert 1 <= len(est.validation_loss_curve_) <= est.n_iter_
+    n_checks = len(est.validation_loss_curve_)
+    for name in ("mutual_information_curve_", "mutual_information_std_curve_"):
+        curve = getattr(est, name)
+        assert curve.shape == (n_checks,) and np.all(np.isfinite(curve))
+    assert np.all(est.mutual_information_std_curve_ > 0)
+    assert est.check_steps_[-1] == est.n_iter_
+    assert np.all(np.diff(est.check_steps_) > 0)
     assert est.n_features_in_ == X.shape[1]
     assert not hasattr(est, "feature_names_in_")
     assert isinstance(est.network_, torch.nn.Module)
@@ -331,6 +338,18 @@ def test_loss_decreases():
     k = len(est.loss_curve_) // 10
     assert est.loss_curve_[:k].mean() > est.loss_curve_[-k:].mean()
     assert est.validation_loss_curve_[-1] < est.validation_loss_curve_[0]
+
+
+def test_mutual_information_curve_follows_the_chosen_form():
+    """The MI curve tracks the estimate that ``sigma`` selects, and its last point
+    agrees with the final estimate within their standard errors."""
+    X, y = _bimodal()
+    for sigma in (None, 1.0):
+        est = MINDEEstimator(**dict(SMALL, sigma=sigma)).fit(X, y)
+        gap = abs(est.mutual_information_curve_[-1] - est.mutual_information_)
+        se = math.hypot(est.mutual_information_std_curve_[-1],
+                        est.mutual_information_std_)
+        assert gap < 4 * se
 
 
 def test_without_early_stopping_all_steps_run(small_xy):
