@@ -6,6 +6,8 @@ See the method page, docs/user_guide/method.rst.
 import torch
 from torch import nn
 
+from ._reference import StandardReference
+
 ACTIVATIONS = {"silu": nn.SiLU, "gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tanh}
 
 
@@ -55,10 +57,16 @@ class ScoreNetwork(nn.Module):
         Activation of the residual blocks.
     n_times : int, default=2
         One diffusion time per variable: ``(tau_x, tau_y)``.
+    reference : torch.nn.Module or None, default=None
+        The distribution whose exact noise prediction the network's output is added
+        to (``_reference.py``); None for :class:`StandardReference`.
     """
 
-    def __init__(self, n_features, hidden_dim, n_blocks, activation, n_times=2):
+    def __init__(
+        self, n_features, hidden_dim, n_blocks, activation, n_times=2, reference=None
+    ):
         super().__init__()
+        self.reference = StandardReference() if reference is None else reference
         self.input = nn.Linear(n_features, hidden_dim)
         self.time_embedding = nn.Sequential(
             nn.Linear(n_times, hidden_dim), nn.GELU(), nn.Linear(hidden_dim, hidden_dim)

@@ -47,13 +47,15 @@ def make_generator(seed, name, device):
     return torch.Generator(device=device).manual_seed(stream_seed(seed, name))
 
 
-def init_network(n_features, hidden_dim, n_blocks, activation, seed):
+def init_network(n_features, hidden_dim, n_blocks, activation, seed, reference=None):
     """A :class:`ScoreNetwork` initialised from the stream ``"init"`` of ``seed``.
 
-    torch's global RNG is left untouched.
+    torch's global RNG is left untouched. ``reference`` is passed on.
     """
     with seeded_cpu_rng(stream_seed(seed, "init")):
-        return ScoreNetwork(n_features, hidden_dim, n_blocks, activation)
+        return ScoreNetwork(
+            n_features, hidden_dim, n_blocks, activation, reference=reference
+        )
 
 
 @dataclass

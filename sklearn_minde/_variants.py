@@ -47,16 +47,17 @@ def network_input(v, role, t, eps, sde):
 def predict_noise(network, x, y, role_x, role_y, t, eps_x, eps_y, sde):
     """``eps_theta`` split into its X and Y parts, for per-sample roles.
 
-    The network learns a residual over a Gaussian skip, ``s_tau * value`` for each
-    variable: the exact noise prediction when the (standardised) data are standard
-    normal, and zero for clean (``tau = 0``) and absent (zero value) variables. With
-    the network's last layer initialised at zero, training starts from the Gaussian
-    reference and only has to learn how the data depart from it.
+    The network learns a residual over the exact noise prediction of its reference
+    distribution (``network.reference``, see ``_reference.py``): ``s_t * value``
+    for standard normal variables, or that of the Gaussian fitted to the training
+    rows; zero for clean (``tau = 0``) and absent (zero value) variables. With the
+    network's last layer initialised at zero, training starts from the reference and
+    only has to learn how the data depart from it.
     """
     vx, tx = network_input(x, role_x, t, eps_x, sde)
     vy, ty = network_input(y, role_y, t, eps_y, sde)
     z = torch.cat([vx, vy], dim=1)
-    skip = torch.cat([sde.std(tx) * vx, sde.std(ty) * vy], dim=1)
+    skip = network.reference(vx, vy, role_x, role_y, (sde.mean_coef(t), sde.std(t)))
     out = network(z, torch.cat([tx, ty], dim=1)) + skip
     return out[:, : x.shape[1]], out[:, x.shape[1] :]
 

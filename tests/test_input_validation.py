@@ -154,6 +154,7 @@ def test_numeric_dtypes_are_accepted(xy):
 # ------------------------------------------------------------------ bad parameters
 INVALID = [
     (dict(variant="x"), "variant"),
+    (dict(reference="normal"), "reference"),
     (dict(sigma=-1), "sigma"),
     (dict(sigma=0), "sigma"),
     (dict(beta_min=0), "beta_min"),

@@ -23,12 +23,16 @@ FITTED_ATTRIBUTES = (
 )
 
 
-@pytest.fixture(scope="module", params=["c", "j"])
+@pytest.fixture(scope="module", params=[("c", "standard"), ("j", "standard"),
+                                        ("c", "gaussian"), ("j", "gaussian")],
+                ids=lambda p: "-".join(p))
 def model_and_data(request):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 2))
     y = X[:, 0] + 0.5 * rng.normal(size=200)
-    est = MINDEEstimator(variant=request.param, **dict(TINY, max_iter=50)).fit(X, y)
+    variant, reference = request.param
+    est = MINDEEstimator(variant=variant, reference=reference,
+                         **dict(TINY, max_iter=50)).fit(X, y)
     return est, X, y
 
 

@@ -1,0 +1,147 @@
+"""The reference the network's residual is added to (METHOD.md section 9).
+
+The network predicts the noise as ``reference + residual``. With the residual at
+zero (the output layer starts at zero), the estimator reads the MI and entropies
+of the reference distribution; training learns only how the data depart from it.
+
+- :class:`StandardReference`: each standardised variable ``N(0, I)``, independent of
+  the other, whose exact noise prediction is ``s_t z_t``.
+- :class:`GaussianReference`: the Gaussian fitted to the standardised training rows,
+  per role: the marginal ``N(0, S_xx)``, the conditional ``N(A y, S_xx - A S_yx)``
+  given a clean ``y`` (``A = S_xy S_yy^-1``), and the joint ``N(0, S)``. Its exact
+  noise prediction is ``s_t (k_t^2 C + s_t^2 I)^-1 (z_t - k_t m)`` for mean ``m``
+  and covariance ``C``, computed through an eigendecomposition of ``C`` in
+  ``O(n d^2)``.
+"""
+
+import numpy as np
+import torch
+from sklearn.covariance import ledoit_wolf
+from torch import nn
+
+from ._variants import CLEAN, DIFFUSED
+
+#: Floor of the reference's eigenvalues (standardised units): keeps the noise
+#: prediction bounded where a fitted covariance is nearly singular.
+MIN_EIGENVALUE = 1e-6
+
+
+class StandardReference(nn.Module):
+    """Each diffused variable ``N(0, I)``: the noise prediction ``s_t z_t``.
+
+    Clean variables get zero (``s_0 = 0``) and absent ones zero (their value is 0).
+    """
+
+    def forward(self, vx, vy, role_x, role_y, t):
+        """The reference noise prediction of ``[vx; vy]``, shape ``(n, d)``.
+
+        Parameters
+        ----------
+        vx, vy : torch.Tensor of shape (n, d_x), (n, d_y)
+            The network's input values (diffused, clean or zero).
+        role_x, role_y : torch.Tensor of shape (n, 1)
+            Each row's roles.
+        t : tuple of torch.Tensor of shape (n, 1)
+            ``(k_t, s_t)`` at each row's diffusion time.
+        """
+        _, s = t
+        return torch.cat(
+            [(role_x == DIFFUSED) * s * vx, (role_y == DIFFUSED) * s * vy], 1
+        )
+
+
+def fitted_covariance(x, y):
+    """Ledoit-Wolf covariance of the standardised rows ``[x, y]``, shape (d, d)."""
+    return ledoit_wolf(np.hstack([x, y]), assume_centered=True)[0]
+
+
+def role_gaussian(cov, d_x, roles):
+    """The Gaussian of the diffused variables given the clean ones, for one role pair.
+
+    Parameters
+    ----------
+    cov : ndarray of shape (d, d)
+        Covariance of ``[x; y]``.
+    d_x : int
+    roles : (int, int)
+        ``(role_x, role_y)``; at least one is ``DIFFUSED``.
+
+    Returns
+    -------
+    diffused, clean : slice or None
+        Columns of ``[x; y]`` that are diffused, and clean (None when none).
+    mean_map : ndarray of shape (n_diffused, n_clean) or None
+        ``m = mean_map @ clean``.
+    covariance : ndarray of shape (n_diffused, n_diffused)
+    """
+    blocks = {"x": slice(0, d_x), "y": slice(d_x, len(cov))}
+    diffused = [v for v, r in zip("xy", roles, strict=True) if r == DIFFUSED]
+    clean = [v for v, r in zip("xy", roles, strict=True) if r == CLEAN]
+    d_slice = blocks["x"] if diffused == ["x"] else blocks["y"]
+    if diffused == ["x", "y"]:
+        d_slice = slice(0, len(cov))
+    c_dd = cov[d_slice, d_slice]
+    if not clean:
+        return d_slice, None, None, c_dd
+    c_slice = blocks[clean[0]]
+    c_dc, c_cc = cov[d_slice, c_slice], cov[c_slice, c_slice]
+    mean_map = np.linalg.solve(c_cc, c_dc.T).T
+    return d_slice, c_slice, mean_map, c_dd - mean_map @ c_dc.T
+
+
+class GaussianReference(nn.Module):
+    """The Gaussian fitted to the training rows, per role pair of a variant.
+
+    Parameters
+    ----------
+    cov : ndarray of shape (d, d)
+        Covariance of the standardised ``[x; y]`` (e.g. :func:`fitted_covariance`).
+    d_x : int
+        Columns of x.
+    calls : tuple of (int, int)
+        The role pairs the network is called with (a variant's ``calls``).
+    """
+
+    def __init__(self, cov, d_x, calls):
+        super().__init__()
+        self.calls = tuple(tuple(c) for c in calls)
+        self.slices = []
+        for i, roles in enumerate(self.calls):
+            if DIFFUSED not in roles:
+                raise ValueError(f"no diffused variable in the role pair {roles}")
+            d_slice, c_slice, mean_map, c = role_gaussian(cov, d_x, roles)
+            eigval, eigvec = np.linalg.eigh(c)
+            self.register_buffer(
+                f"eigval_{i}", _tensor(np.maximum(eigval, MIN_EIGENVALUE))
+            )
+            self.register_buffer(f"eigvec_{i}", _tensor(eigvec))
+            self.register_buffer(
+                f"mean_map_{i}", _tensor(mean_map if mean_map is not None else [])
+            )
+            self.slices.append((d_slice, c_slice))
+
+    def forward(self, vx, vy, role_x, role_y, t):
+        """The reference noise prediction of ``[vx; vy]``, shape ``(n, d)``.
+
+        Parameters are those of :meth:`StandardReference.forward`.
+        """
+        k, s = t
+        v = torch.cat([vx, vy], 1)
+        out = torch.zeros_like(v)
+        for i, (roles, (d_slice, c_slice)) in enumerate(
+            zip(self.calls, self.slices, strict=True)
+        ):
+            z = v[:, d_slice]
+            if c_slice is not None:
+                z = z - k * (v[:, c_slice] @ getattr(self, f"mean_map_{i}").T)
+            eigval, eigvec = getattr(self, f"eigval_{i}"), getattr(self, f"eigvec_{i}")
+            w = (z @ eigvec) * (s / (k**2 * eigval + s**2))
+            piece = torch.zeros_like(v)
+            piece[:, d_slice] = w @ eigvec.T
+            rows = (role_x == roles[0]) & (role_y == roles[1])
+            out = out + rows * piece
+        return out
+
+
+def _tensor(a):
+    return torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=torch.float32)
