@@ -22,7 +22,13 @@ from ._plumbing import (
 from ._reader import likelihood_bound, mean_and_std, per_sample_terms, summarise
 from ._reference import GaussianReference, StandardReference, fitted_covariance
 from ._sde import VPSDE
-from ._trainer import TrainingConfig, init_network, make_generator, train
+from ._trainer import (
+    TrainingConfig,
+    init_network,
+    make_generator,
+    train,
+    warn_overfitting,
+)
 from ._variants import VARIANTS
 
 
@@ -57,7 +63,7 @@ class MINDEEstimator(BaseEstimator):
         The distribution the network's output is a residual over (the user
         guide's method page). ``"standard"``: each standardised variable standard
         normal and independent of the other. ``"gaussian"``: the Gaussian fitted to
-        the training rows (Ledoit-Wolf covariance), per role: marginal, conditional
+        the training rows (sample covariance), per role: marginal, conditional
         given the clean variable, joint. With ``"gaussian"`` an untrained network
         already reads the Gaussian MI of the data, and training learns only the
         departure from it.
@@ -81,18 +87,25 @@ class MINDEEstimator(BaseEstimator):
     validation_fraction : float, default=0.2
         Share of the rows held out of training. MI, entropies and their standard
         errors are estimated on them, and early stopping watches their loss.
-    early_stopping : bool, default=False
-        Stop when the held-out denoising loss of the averaged network has not improved
-        by ``tol`` for ``n_iter_no_change`` consecutive checks. Off by default: that
-        loss levels off long before the MI estimate stops improving (stopping on it
-        cost 5-12 % of MI on the defaults study).
+    early_stopping : {"auto", True, False}, default="auto"
+        ``"auto"``: stop when the held-out denoising loss of the averaged network
+        has risen above its best by more than 3 standard errors of the paired
+        difference on the same draws (over-fitting, typical below a few thousand
+        rows), and read the estimate with the averaged network of the best check.
+        True: also stop once the held-out loss has not improved by ``tol`` for
+        ``n_iter_no_change`` consecutive checks (a plateau), again keeping the best
+        check's network; that loss levels off long before the MI estimate stops
+        improving (stopping on it cost 5-12 % of MI on the defaults study). False:
+        run ``max_iter`` steps and read the last network. Over-fitting, when it
+        shows, raises an :class:`OverfittingWarning` in every case.
     n_iter_no_change : int, default=10
-        Checks without improvement before stopping. There are 20 checks in
-        ``max_iter`` steps, so the default stops once half the budget has not
-        improved the held-out loss.
+        With ``early_stopping=True``: checks without improvement before stopping.
+        There are 20 checks in ``max_iter`` steps, so the default stops once half
+        the budget has not improved the held-out loss.
     tol : float, default=0.0
-        Minimum relative improvement of the held-out loss. The part of the loss that
-        carries MI is small, so a positive ``tol`` stops training too early.
+        With ``early_stopping=True``: minimum relative improvement of the held-out
+        loss. The part of the loss that carries MI is small, so a positive ``tol``
+        stops training too early.
     n_estimation_passes : int, default=8
         Monte Carlo passes over the held-out rows at estimation time; each pass draws
         one time and one noise per row.
@@ -143,6 +156,9 @@ class MINDEEstimator(BaseEstimator):
         The training step after which each check ran.
     n_iter_ : int
         Training steps run.
+    best_iter_ : int
+        The step of the averaged network the estimates are read with: the check
+        with the lowest held-out loss under ``early_stopping``, else ``n_iter_``.
     n_features_in_ : int
         Columns of X.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -207,7 +223,7 @@ class MINDEEstimator(BaseEstimator):
         max_iter="auto",
         ema_decay=0.999,
         validation_fraction=0.2,
-        early_stopping=False,
+        early_stopping="auto",
         n_iter_no_change=10,
         tol=0.0,
         n_estimation_passes=8,
@@ -321,6 +337,9 @@ class MINDEEstimator(BaseEstimator):
         self.mutual_information_curve_ = result.mi_curve
         self.mutual_information_std_curve_ = result.mi_std_curve
         self.check_steps_ = result.check_steps
+        self.best_iter_ = result.best_iter
+        if result.overfit_iter is not None:
+            warn_overfitting(result, len(train_rows), self.early_stopping)
 
         terms = self._mi_terms(xv, yv, device)
         self.estimates_, self.estimates_std_, self.entropies_ = summarise(
@@ -372,6 +391,11 @@ class MINDEEstimator(BaseEstimator):
         return {"x": np.log(self.x_scale_).sum(), "y": np.log(self.y_scale_).sum()}
 
     def _check_params(self):
+        if not (self.early_stopping == "auto" or isinstance(self.early_stopping, bool)):
+            raise ValueError(
+                "early_stopping must be 'auto', True or False, got "
+                f"{self.early_stopping!r}."
+            )
         if self.variant not in VARIANTS:
             raise ValueError(f"variant must be 'c' or 'j', got {self.variant!r}.")
         if self.reference not in ("standard", "gaussian"):

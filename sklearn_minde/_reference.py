@@ -16,7 +16,6 @@ of the reference distribution; training learns only how the data depart from it.
 
 import numpy as np
 import torch
-from sklearn.covariance import ledoit_wolf
 from torch import nn
 
 from ._variants import CLEAN, DIFFUSED
@@ -51,8 +50,13 @@ class StandardReference(nn.Module):
 
 
 def fitted_covariance(x, y):
-    """Ledoit-Wolf covariance of the standardised rows ``[x, y]``, shape (d, d)."""
-    return ledoit_wolf(np.hstack([x, y]), assume_centered=True)[0]
+    """Sample covariance of the standardised rows ``[x, y]``, shape (d, d).
+
+    Not shrunk: Ledoit-Wolf shrinkage toward the identity lowered the Gaussian MI
+    of bmi's multinormal-sparse-25-25 task from 1.07 to 0.74 nats (truth 1.02) at
+    8,000 rows, a bias the network did not train away.
+    """
+    return np.cov(np.hstack([x, y]), rowvar=False, bias=True)
 
 
 def role_gaussian(cov, d_x, roles):

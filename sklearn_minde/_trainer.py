@@ -5,6 +5,7 @@ reads or writes an estimator's attributes.
 """
 
 import copy
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,8 +70,11 @@ class TrainingConfig:
     learning_rate, ema_decay : float
         Adam's step size and the decay of the weights' moving average.
     early_stopping : bool
-        Stop on the held-out loss (``n_iter_no_change`` checks without a relative
-        improvement of ``tol``).
+        ``"auto"``: stop when the held-out loss has risen significantly above its
+        best (over-fitting, see :func:`significant_rise`). True: also stop after
+        ``n_iter_no_change`` checks without a relative improvement of ``tol``. In
+        both cases the averaged network of the best check is returned. False: run
+        ``max_iter`` steps and return the last averaged network.
     n_iter_no_change : int
     tol : float
     verbose : int
@@ -85,7 +89,7 @@ class TrainingConfig:
     max_iter: int
     learning_rate: float
     ema_decay: float
-    early_stopping: bool
+    early_stopping: bool | str
     n_iter_no_change: int
     tol: float
     verbose: int = 0
@@ -117,6 +121,11 @@ class TrainingResult:
         (Monte Carlo and sampling noise of the fixed validation draws).
     check_steps : ndarray of shape (n_checks,)
         The step after which each check ran.
+    best_iter : int
+        The step of the returned network.
+    overfit_iter : int or None
+        The first check at which the held-out loss had risen significantly above
+        its best (over-fitting), or None.
     """
 
     network: torch.nn.Module
@@ -126,6 +135,8 @@ class TrainingResult:
     mi_curve: np.ndarray
     mi_std_curve: np.ndarray
     check_steps: np.ndarray
+    best_iter: int
+    overfit_iter: int | None
 
 
 #: Fewest (row, noise) draws the held-out checks read: rows are repeated with fresh
@@ -142,17 +153,71 @@ def validation_draws(x_val, y_val, sde, generator):
 
 
 def held_out_check(ema, draws, sde, variant, config, roles_generator):
-    """Held-out loss, MI and the MI's standard error of the averaged network.
+    """Held-out loss per row, MI and the MI's standard error of the averaged network.
 
     Returns
     -------
-    loss, mi, mi_std : torch.Tensor
+    loss_rows : torch.Tensor of shape (n_draws,)
+        Squared noise error per coordinate of each draw (its mean is the held-out
+        loss).
+    mi, mi_std : torch.Tensor
         Scalars on the training device (no host synchronisation here).
     """
+    x, y = draws[0], draws[1]
     with torch.no_grad():
-        loss = variant.training_loss(ema, *draws, sde, roles_generator)
+        rows = variant.training_loss_rows(ema, *draws, sde, roles_generator)
         terms = variant.mi_terms(ema, *draws, sde, config.sigma)[config.estimate]
-    return loss, terms.mean(), terms.std() / terms.shape[0] ** 0.5
+    rows = rows / (x.shape[1] + y.shape[1])
+    return rows, terms.mean(), terms.std() / terms.shape[0] ** 0.5
+
+
+#: How many standard errors the held-out loss must rise above its best, on the same
+#: draws, to count as over-fitting (about 1 false alarm in 700 checks).
+OVERFIT_Z = 3.0
+
+
+class OverfittingWarning(UserWarning):
+    """The held-out loss rose significantly while training went on: the network
+    fits its training rows better than new rows, and the MI estimate is then
+    biased upwards."""
+
+
+def warn_overfitting(result, n_train, early_stopping):
+    """Warn that training over-fitted, saying which network the estimate uses.
+
+    Parameters
+    ----------
+    result : TrainingResult
+        With ``overfit_iter`` set.
+    n_train : int
+        Training rows.
+    early_stopping : {"auto", True, False}
+    """
+    if early_stopping:
+        used = (
+            f"training stopped there and the estimate uses the averaged network of "
+            f"step {result.best_iter}, where the held-out loss was lowest. With "
+            f"{n_train} training rows it may still read too high"
+        )
+    else:
+        used = (
+            f"the estimate uses the last network (step {result.n_iter}) and is "
+            "likely too high; set early_stopping='auto' to read it at the best check"
+        )
+    warnings.warn(
+        f"Over-fitting: at step {result.overfit_iter} the held-out loss had risen "
+        f"significantly above its lowest value; {used}. More rows, "
+        "reference='gaussian' or a smaller hidden_dim reduce it.",
+        OverfittingWarning,
+        stacklevel=4,  # the caller of fit
+    )
+
+
+def significant_rise(rows, best_rows):
+    """Whether the held-out loss per row has risen above ``best_rows`` by more than
+    ``OVERFIT_Z`` standard errors of the paired difference (a host sync)."""
+    diff = rows - best_rows
+    return bool(diff.mean() > OVERFIT_Z * diff.std() / diff.shape[0] ** 0.5)
 
 
 def draw_noise(x, y, sde, generator, truncate=False):
@@ -239,7 +304,8 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed):
     )
     losses = torch.zeros(config.max_iter, device=device)
     curves = {"loss": [], "mi": [], "mi_std": [], "step": []}
-    best, since_best, step = np.inf, 0, 0
+    best = {"loss": np.inf, "rows": None, "state": None, "step": 0}
+    plateau, since_plateau, overfit_iter, step = np.inf, 0, None, 0
     with progress_bar(config.max_iter, config.verbose) as bar:
         while step < config.max_iter:
             losses[step] = training_step(
@@ -252,20 +318,40 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed):
             recent = losses[step - min(config.check_every, step) : step].mean().item()
             check_finite(recent, step, config.learning_rate)
             roles = make_generator(seed, "validation_roles", device)
-            check = held_out_check(ema, draws, sde, variant, config, roles)
-            val_loss, mi, mi_std = (v.item() for v in check)
-            for name, value in zip(curves, (val_loss, mi, mi_std, step), strict=True):
+            rows, mi, mi_std = held_out_check(ema, draws, sde, variant, config, roles)
+            val_loss = rows.mean().item()
+            values = (val_loss, mi.item(), mi_std.item(), step)
+            for name, value in zip(curves, values, strict=True):
                 curves[name].append(value)
             bar.update(step - bar.n)
             bar.set_postfix(
-                loss=f"{recent:.4f}", val_loss=f"{val_loss:.4f}", mi=f"{mi:.3f}"
+                loss=f"{recent:.4f}", val_loss=f"{val_loss:.4f}", mi=f"{values[1]:.3f}"
             )
-            if val_loss < best * (1 - config.tol):
-                best, since_best = val_loss, 0
+            if val_loss < best["loss"]:
+                best = {
+                    "loss": val_loss,
+                    "rows": rows,
+                    "step": step,
+                    "state": copy.deepcopy(ema.state_dict()),
+                }
+            elif overfit_iter is None and significant_rise(rows, best["rows"]):
+                overfit_iter = step
+            if val_loss < plateau * (1 - config.tol):
+                plateau, since_plateau = val_loss, 0
             else:
-                since_best += 1
-            if config.early_stopping and since_best >= config.n_iter_no_change:
+                since_plateau += 1
+            if config.early_stopping and (
+                overfit_iter is not None
+                or (
+                    config.early_stopping is True
+                    and since_plateau >= config.n_iter_no_change
+                )
+            ):
                 break
+    best_iter = step
+    if config.early_stopping and best["step"] != step:
+        ema.load_state_dict(best["state"])
+        best_iter = best["step"]
     return TrainingResult(
         network=ema,
         n_iter=step,
@@ -274,4 +360,6 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed):
         mi_curve=np.asarray(curves["mi"]),
         mi_std_curve=np.asarray(curves["mi_std"]),
         check_steps=np.asarray(curves["step"]),
+        best_iter=best_iter,
+        overfit_iter=overfit_iter,
     )

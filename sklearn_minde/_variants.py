@@ -160,11 +160,17 @@ class _Variant:
 
     def training_loss(self, network, x, y, t, eps_x, eps_y, sde, generator):
         """Mean squared noise error on the diffused coordinates (a scalar)."""
+        rows = self.training_loss_rows(network, x, y, t, eps_x, eps_y, sde, generator)
+        return rows.mean() / (x.shape[1] + y.shape[1])
+
+    def training_loss_rows(self, network, x, y, t, eps_x, eps_y, sde, generator):
+        """Squared noise error on the diffused coordinates of each row, shape (n,);
+        each row's roles are drawn from ``mixture`` with ``generator``."""
         role_x, role_y = self.training_roles(x.shape[0], generator, x.device)
         ex, ey = predict_noise(network, x, y, role_x, role_y, t, eps_x, eps_y, sde)
         err = (role_x == DIFFUSED) * (ex - eps_x).square().sum(1, keepdim=True)
         err = err + (role_y == DIFFUSED) * (ey - eps_y).square().sum(1, keepdim=True)
-        return err.mean() / (x.shape[1] + y.shape[1])
+        return err[:, 0]
 
     def kl_terms(self, network, x, y, t, eps_x, eps_y, sde, sigma):
         """Per-sample terms of every KL the estimates need, from one draw.

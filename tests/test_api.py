@@ -2,6 +2,7 @@
 scoring, reproducibility, progress output and early stopping."""
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_minde import MINDEEstimator
+from sklearn_minde import MINDEEstimator, OverfittingWarning
 
 ESTIMATE_KEYS = {"c": {"minde_c", "minde_c_sigma"}, "j": {"minde_j", "minde_j_sigma"}}
 ENTROPY_KEYS = {"c": {"x", "x|y"}, "j": {"xy", "x|y", "y|x", "x", "y"}}
@@ -373,3 +374,37 @@ def test_early_stopping_stops_before_max_iter(small_xy):
     assert len(est.loss_curve_) == est.n_iter_
     assert len(est.validation_loss_curve_) == 3
     assert math.isfinite(est.mutual_information_)
+
+
+def _overfitting_fit(early_stopping):
+    """80 rows, a 64-wide network and 1,000 steps: the held-out loss turns up."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = X[:, :1] + rng.normal(size=(80, 1))
+    est = MINDEEstimator(hidden_dim=64, max_iter=1000, n_estimation_passes=2,
+                         early_stopping=early_stopping, random_state=0)
+    with pytest.warns(OverfittingWarning, match="Over-fitting") as record:
+        est.fit(X, y)
+    return est, str(record[0].message)
+
+
+def test_overfitting_stops_and_reads_the_best_check():
+    """early_stopping='auto' stops once the held-out loss has risen significantly,
+    reads the estimate at the check with the lowest held-out loss, and says so."""
+    est, message = _overfitting_fit("auto")
+    assert est.n_iter_ < 1000
+    best = int(np.argmin(est.validation_loss_curve_))
+    assert est.best_iter_ == est.check_steps_[best] < est.n_iter_
+    assert f"step {est.best_iter_}" in message
+    last, _ = _overfitting_fit(False)
+    assert last.n_iter_ == last.best_iter_ == 1000
+    # the last network reads a larger MI than the best check's (true MI 0.35)
+    assert last.mutual_information_ > est.mutual_information_
+
+
+def test_no_overfitting_warning_on_plenty_of_rows(small_xy):
+    X, y = small_xy
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OverfittingWarning)
+        est = MINDEEstimator(**dict(TINY, max_iter=200)).fit(X, y)
+    assert est.best_iter_ <= est.n_iter_

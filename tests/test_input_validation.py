@@ -155,6 +155,7 @@ def test_numeric_dtypes_are_accepted(xy):
 INVALID = [
     (dict(variant="x"), "variant"),
     (dict(reference="normal"), "reference"),
+    (dict(early_stopping="yes"), "early_stopping"),
     (dict(sigma=-1), "sigma"),
     (dict(sigma=0), "sigma"),
     (dict(beta_min=0), "beta_min"),
