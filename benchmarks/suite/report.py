@@ -71,21 +71,49 @@ def _order(df, column):
     return list(dict.fromkeys(df[column]))
 
 
-def seed_means(df):
+def seed_means(df, by=()):
     """Per task and estimator: the seed mean and spread of the estimate.
+
+    Parameters
+    ----------
+    df : DataFrame
+        From :func:`records_to_frame`.
+    by : sequence of str, default=()
+        Further columns to group by, between task and estimator (e.g. "n_fit"
+        where one run holds several sample sizes).
 
     Returns
     -------
     DataFrame
-        Columns task, estimator, true_mi, oracle_se, mean, sd (across seeds), seeds,
-        median_fit_s and abs_error (of the mean).
+        Columns task, the ``by`` columns, estimator, true_mi, oracle_se, mean, sd
+        (across seeds), seeds, median_fit_s and abs_error (of the mean).
     """
-    return (df.groupby(["task", "estimator"], sort=False)
+    return (df.groupby(["task", *by, "estimator"], sort=False)
             .agg(true_mi=("true_mi", "first"), oracle_se=("oracle_se", "first"),
                  mean=("estimate", "mean"), sd=("estimate", "std"),
                  seeds=("estimate", "count"), median_fit_s=("fit_s", "median"))
             .reset_index()
             .assign(abs_error=lambda m: (m["mean"] - m.true_mi).abs()))
+
+
+def mean_sd_cells(mean, sd, fmt, sd_fmt=None):
+    """Table cells "mean ± sd", or "mean" alone where the sd is NaN (one seed).
+
+    Parameters
+    ----------
+    mean, sd : Series
+        Aligned.
+    fmt : str
+        Format of the mean, e.g. "{:.3f}".
+    sd_fmt : str, optional
+        Format of the sd (default: ``fmt``).
+
+    Returns
+    -------
+    Series of str
+    """
+    sd_text = sd.map((sd_fmt or fmt).format)
+    return mean.map(fmt.format) + np.where(sd.notna(), " ± " + sd_text, "")
 
 
 def task_table(df):
@@ -101,8 +129,7 @@ def task_table(df):
     str
     """
     means = seed_means(df)
-    cell = means["mean"].map("{:.3f}".format) + np.where(
-        means.sd.notna(), " ± " + means.sd.map("{:.3f}".format), "")
+    cell = mean_sd_cells(means["mean"], means.sd, "{:.3f}")
     table = means.assign(cell=cell).pivot(index="task", columns="estimator",
                                           values="cell")
     table = table.reindex(index=_order(df, "task"), columns=_order(df, "estimator"))
