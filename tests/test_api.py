@@ -5,7 +5,6 @@ import math
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from conftest import SMALL, TINY, gaussian_pair
@@ -81,6 +80,7 @@ def test_plain_estimate_is_never_negative(small_xy):
 def test_feature_names_from_dataframe(small_xy):
     """A DataFrame with string columns sets feature_names_in_; y may be a Series."""
     X, y = small_xy
+    pd = pytest.importorskip("pandas")
     df = pd.DataFrame(X, columns=["a", "b"])
     est = MINDEEstimator(**TINY).fit(df, pd.Series(y, name="target"))
     np.testing.assert_array_equal(est.feature_names_in_, ["a", "b"])

@@ -8,10 +8,10 @@ tasks and two seeds: no estimator is fitted, so these tests take seconds.
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 pytest.importorskip("bmi")
+pd = pytest.importorskip("pandas")
 
 from benchmarks import bmi_suite  # noqa: E402
 from benchmarks.suite.adapters import ADAPTERS  # noqa: E402

@@ -2,10 +2,10 @@
 each test, the ratios, and one tiny end-to-end run."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 pytest.importorskip("bmi")
+pd = pytest.importorskip("pandas")
 
 from benchmarks import self_consistency as sc  # noqa: E402
 

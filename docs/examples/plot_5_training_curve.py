@@ -72,10 +72,14 @@ plt.show()
 #
 # - A held-out curve still falling at the last check: training stopped at
 #   ``max_iter``; more steps will likely help. Raise ``max_iter``.
-# - A flat held-out curve and ``n_iter_ < max_iter``: early stopping found no more
-#   progress (``n_iter_no_change`` checks without a relative gain of ``tol``).
+# - ``n_iter_ < max_iter``: early stopping ended training. With the default
+#   ``early_stopping="auto"`` that means the held-out loss rose significantly above
+#   its lowest value (over-fitting, with an ``OverfittingWarning``), and the
+#   estimate is read with the averaged network of the lowest check,
+#   ``best_iter_``; with ``early_stopping=True`` it can also mean a plateau
+#   (``n_iter_no_change`` checks without a relative gain of ``tol``).
 # - A held-out curve that rises while the training loss falls: the network overfits
-#   the training rows; use a smaller network or more data.
+#   the training rows; use a smaller network, ``reference="gaussian"`` or more data.
 # - An MI curve still rising at the last check: the estimate has not converged and
 #   a longer fit will read a larger MI. An MI curve that keeps rising while the
 #   held-out loss rises is over-fitting, not learning: the estimate is too high.
