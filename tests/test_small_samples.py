@@ -4,10 +4,10 @@ The fits are tiny: these tests check the command, its outputs, resuming and the
 counting of the issue's targets, not accuracy.
 """
 
-import pandas as pd
 import pytest
 
 pytest.importorskip("bmi")
+pd = pytest.importorskip("pandas")
 
 from benchmarks import small_samples  # noqa: E402
 
