@@ -87,6 +87,14 @@ class MINDEEstimator(BaseEstimator):
     validation_fraction : float, default=0.2
         Share of the rows held out of training. MI, entropies and their standard
         errors are estimated on them, and early stopping watches their loss.
+    n_folds : int or None, default=None
+        None: one network, trained on ``1 - validation_fraction`` of the rows, reads
+        the estimate on the rest. An integer K >= 2: cross-fitting. The rows are
+        split into K folds; member k trains on the other K - 1 folds (with fold k
+        for its checks and early stopping) and reads the estimate on fold k, so
+        every row serves the estimate and no row is read by a network that trained
+        on it. The standard error then includes the spread between the members
+        (see ``mutual_information_std_``). Costs K trainings.
     early_stopping : {"auto", True, False}, default="auto"
         ``"auto"``: stop when the held-out denoising loss of the averaged network
         has risen above its best by more than 3 standard errors of the paired
@@ -128,8 +136,13 @@ class MINDEEstimator(BaseEstimator):
     mutual_information_ : float
         MI estimate of the chosen variant and sigma, in nats.
     mutual_information_std_ : float
-        Its standard error: Monte Carlo and sampling noise of the held-out rows. It
-        does not cover the bias of an imperfect network.
+        Its standard error: Monte Carlo and sampling noise of the held-out rows
+        and, with ``n_folds``, the variance between the members' estimates beyond
+        that noise (training noise, from K members: a rough figure at small K). It
+        does not cover a bias shared by every network.
+    member_estimates_ : ndarray of shape (n_members,)
+        The chosen estimate of each member on its own held-out rows (one member
+        without ``n_folds``).
     estimates_ : dict of str to float
         Every estimate the trained network supports: ``"minde_c"`` and
         ``"minde_c_sigma"`` (variant "c"), or ``"minde_j"`` and ``"minde_j_sigma"``.
@@ -155,7 +168,8 @@ class MINDEEstimator(BaseEstimator):
     check_steps_ : ndarray of shape (n_checks,)
         The training step after which each check ran.
     n_iter_ : int
-        Training steps run.
+        Training steps run (by the first member, as for ``best_iter_`` and the
+        curves).
     best_iter_ : int
         The step of the averaged network the estimates are read with: the check
         with the lowest held-out loss under ``early_stopping``, else ``n_iter_``.
@@ -164,7 +178,10 @@ class MINDEEstimator(BaseEstimator):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of X, when X is a DataFrame with string column names.
     network_ : torch.nn.Module
-        The averaged (EMA) network, kept on the CPU.
+        The averaged (EMA) network of the first member, kept on the CPU.
+    networks_ : list of torch.nn.Module
+        The averaged network of each member; ``estimate``, ``score`` and
+        ``log_likelihood_bound`` on new data average over them.
     device_ : str
         The device training ran on.
     x_mean_, x_scale_ : ndarray of shape (`n_features_in_`,)
@@ -223,6 +240,7 @@ class MINDEEstimator(BaseEstimator):
         max_iter="auto",
         ema_decay=0.999,
         validation_fraction=0.2,
+        n_folds=None,
         early_stopping="auto",
         n_iter_no_change=10,
         tol=0.0,
@@ -247,6 +265,7 @@ class MINDEEstimator(BaseEstimator):
         self.max_iter = max_iter
         self.ema_decay = ema_decay
         self.validation_fraction = validation_fraction
+        self.n_folds = n_folds
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
@@ -285,15 +304,14 @@ class MINDEEstimator(BaseEstimator):
             return self._fit(X, y)
 
     def _fit(self, X, y):
-        """The body of :meth:`fit`, on validated arrays: split, standardise, train,
-        read."""
+        """The body of :meth:`fit`, on validated arrays: split, standardise, train
+        each member, read each member on its own held-out rows."""
         rng = check_random_state(self.random_state)
-        n_val = self._n_validation(X.shape[0])
-        perm = rng.permutation(X.shape[0])
-        train_rows, val_rows = perm[n_val:], perm[:n_val]
-        check_no_constant_columns({"X": X[train_rows], "y": y[train_rows]})
-        self.x_mean_, self.x_scale_ = X[train_rows].mean(0), X[train_rows].std(0)
-        self.y_mean_, self.y_scale_ = y[train_rows].mean(0), y[train_rows].std(0)
+        splits = self._splits(X.shape[0], rng)
+        scaled_rows = splits[0][0] if self.n_folds is None else slice(None)
+        check_no_constant_columns({"X": X[scaled_rows], "y": y[scaled_rows]})
+        self.x_mean_, self.x_scale_ = X[scaled_rows].mean(0), X[scaled_rows].std(0)
+        self.y_mean_, self.y_scale_ = y[scaled_rows].mean(0), y[scaled_rows].std(0)
         self.seed_ = int(rng.randint(np.iinfo(np.int32).max))
 
         device = resolve_device(self.device)
@@ -305,55 +323,99 @@ class MINDEEstimator(BaseEstimator):
         self.hidden_dim_ = (
             auto_hidden_dim(d) if self.hidden_dim == "auto" else self.hidden_dim
         )
-        config = self._training_config(len(train_rows))
+        config = self._training_config(len(splits[0][0]))
         self.batch_size_ = config.batch_size
         self.learning_rate_ = config.learning_rate
         self.max_iter_ = config.max_iter
-        xt, yt = self._to_tensors(X[train_rows], y[train_rows], device)
-        network = init_network(
-            d,
-            self.hidden_dim_,
-            self.n_blocks,
-            self.activation,
-            self.seed_,
-            reference=self._reference(xt, yt),
-        )
-        xv, yv = self._to_tensors(X[val_rows], y[val_rows], device)
-        result = train(
-            network.to(device),
-            xt,
-            yt,
-            xv,
-            yv,
-            self.sde_,
-            self._variant,
-            config,
-            self.seed_,
-        )
-        self.network_ = result.network.cpu()
-        self.n_iter_ = result.n_iter
-        self.loss_curve_ = result.loss_curve
-        self.validation_loss_curve_ = result.validation_loss_curve
-        self.mutual_information_curve_ = result.mi_curve
-        self.mutual_information_std_curve_ = result.mi_std_curve
-        self.check_steps_ = result.check_steps
-        self.best_iter_ = result.best_iter
-        if result.overfit_iter is not None:
-            warn_overfitting(result, len(train_rows), self.early_stopping)
+        results, terms = [], []
+        for member, (train_rows, read_rows) in self._members(splits):
+            xt, yt = self._to_tensors(X[train_rows], y[train_rows], device)
+            xv, yv = self._to_tensors(X[read_rows], y[read_rows], device)
+            network = init_network(
+                d,
+                self.hidden_dim_,
+                self.n_blocks,
+                self.activation,
+                self.seed_,
+                reference=self._reference(xt, yt),
+                member=member,
+            )
+            result = train(
+                network.to(device),
+                xt,
+                yt,
+                xv,
+                yv,
+                self.sde_,
+                self._variant,
+                config,
+                self.seed_,
+                member,
+            )
+            result.network = result.network.cpu()
+            results.append(result)
+            terms.append(self._mi_terms(result.network, xv, yv, device, member))
+        self._set_training_attributes(results, len(splits[0][0]))
+        self._set_estimates(terms)
+        return self
 
-        terms = self._mi_terms(xv, yv, device)
+    def _splits(self, n_samples, rng):
+        """``(train_rows, read_rows)`` of each member: one held-out split, or the
+        ``n_folds`` folds of cross-fitting (member k reads fold k)."""
+        perm = rng.permutation(n_samples)
+        if self.n_folds is None:
+            n_val = self._n_validation(n_samples)
+            return [(perm[n_val:], perm[:n_val])]
+        if n_samples < 2 * self.n_folds:
+            raise ValueError(
+                f"Found {n_samples} samples: n_folds={self.n_folds} needs at least "
+                f"{2 * self.n_folds}, so that every fold holds at least 2 rows."
+            )
+        folds = np.array_split(perm, self.n_folds)
+        return [
+            (np.concatenate(folds[:k] + folds[k + 1 :]), fold)
+            for k, fold in enumerate(folds)
+        ]
+
+    def _members(self, splits):
+        """The splits with the ``member`` key of their random streams: None for the
+        single network (the streams of earlier versions), else the fold index."""
+        if self.n_folds is None:
+            return [(None, splits[0])]
+        return list(enumerate(splits))
+
+    def _set_training_attributes(self, results, n_train):
+        """Networks, curves (of the first member) and the over-fitting warning."""
+        self.networks_ = [r.network for r in results]
+        self.network_ = self.networks_[0]
+        first = results[0]
+        self.n_iter_ = first.n_iter
+        self.loss_curve_ = first.loss_curve
+        self.validation_loss_curve_ = first.validation_loss_curve
+        self.mutual_information_curve_ = first.mi_curve
+        self.mutual_information_std_curve_ = first.mi_std_curve
+        self.check_steps_ = first.check_steps
+        self.best_iter_ = first.best_iter
+        overfit = [r for r in results if r.overfit_iter is not None]
+        if overfit:
+            warn_overfitting(overfit[0], n_train, self.early_stopping)
+
+    def _set_estimates(self, terms):
+        """Estimates, standard errors and entropies from each member's per-row
+        terms on its own held-out rows."""
         self.estimates_, self.estimates_std_, self.entropies_ = summarise(
             terms, f"minde_{self._variant.name}", self._log_scale()
         )
         key = "minde_" + self._variant.name + ("" if self.sigma is None else "_sigma")
         self.mutual_information_ = self.estimates_[key]
         self.mutual_information_std_ = self.estimates_std_[key]
+        column = "mi" if self.sigma is None else "mi_sigma"
+        self.member_estimates_ = np.array([t[column].mean() for t in terms])
         if not np.isfinite(self.mutual_information_):
             raise FloatingPointError(
                 "The MI estimate is not finite: the network is unusable on these data. "
                 "Lower learning_rate or transform heavy-tailed columns first."
             )
-        return self
 
     def _training_config(self, n_train):
         """The training settings, with "auto" resolved for ``n_train`` rows."""
@@ -398,6 +460,8 @@ class MINDEEstimator(BaseEstimator):
             )
         if self.variant not in VARIANTS:
             raise ValueError(f"variant must be 'c' or 'j', got {self.variant!r}.")
+        if self.n_folds is not None:
+            check_scalar(self.n_folds, "n_folds", Integral, min_val=2)
         if self.reference not in ("standard", "gaussian"):
             raise ValueError(
                 f"reference must be 'standard' or 'gaussian', got {self.reference!r}."
@@ -499,28 +563,36 @@ class MINDEEstimator(BaseEstimator):
     def _sigma_value(self):
         return 1.0 if self.sigma is None else float(self.sigma)
 
-    def _mi_terms(self, x, y, device):
-        """Per-row terms of the estimates and entropies on standardised tensors."""
-        network, sigma = self._network_on(device), self._sigma_value()
+    def _mi_terms(self, network, x, y, device, member):
+        """Per-row terms of the estimates and entropies of one member's network on
+        standardised tensors."""
+        network, sigma = self._on(network, device), self._sigma_value()
 
         def fn(xc, yc, t, ex, ey):
             return self._variant.mi_terms(network, xc, yc, t, ex, ey, self.sde_, sigma)
 
-        return self._read(fn, x, y, device)
+        return self._read(fn, x, y, device, member)
 
-    def _read(self, fn, x, y, device, truncate=False):
-        """:func:`per_sample_terms` with the fit's estimation stream."""
-        generator = make_generator(self.seed_, "estimation", device)
+    def _read(self, fn, x, y, device, member, truncate=False):
+        """:func:`per_sample_terms` with the member's estimation stream."""
+        generator = make_generator(self.seed_, "estimation", device, member)
         return per_sample_terms(
             fn, x, y, self.sde_, self.n_estimation_passes, generator, truncate
         )
 
-    def _network_on(self, device):
-        return (
-            self.network_
-            if device.type == "cpu"
-            else copy.deepcopy(self.network_).to(device)
-        )
+    def _ensemble_terms(self, make_fn, x, y, device, truncate=False):
+        """Per-row terms on new data, averaged over the members' networks."""
+        members = [None] if self.n_folds is None else range(len(self.networks_))
+        parts = [
+            self._read(make_fn(self._on(net, device)), x, y, device, m, truncate)
+            for m, net in zip(members, self.networks_, strict=True)
+        ]
+        return {k: np.mean([p[k] for p in parts], axis=0) for k in parts[0]}
+
+    @staticmethod
+    def _on(network, device):
+        """The network on ``device`` (a copy unless it is the CPU)."""
+        return network if device.type == "cpu" else copy.deepcopy(network).to(device)
 
     def _new_data(self, X, y):
         """Validate data given after ``fit``; standardised tensors and the device."""
@@ -550,8 +622,18 @@ class MINDEEstimator(BaseEstimator):
             Its standard error (Monte Carlo and sampling noise; not network bias).
         """
         x, y, device = self._new_data(X, y)
+        sigma = self._sigma_value()
+
+        def make_fn(network):
+            def fn(xc, yc, t, ex, ey):
+                return self._variant.mi_terms(
+                    network, xc, yc, t, ex, ey, self.sde_, sigma
+                )
+
+            return fn
+
         with torch_threads(self.n_threads):
-            terms = self._mi_terms(x, y, device)
+            terms = self._ensemble_terms(make_fn, x, y, device)
         return mean_and_std(terms["mi"] if self.sigma is None else terms["mi_sigma"])
 
     def log_likelihood_bound(self, X, y):
@@ -572,17 +654,19 @@ class MINDEEstimator(BaseEstimator):
         bound : ndarray of shape (n_samples,)
         """
         x, yt, device = self._new_data(X, y)
-        network = self._network_on(device)
 
-        def fn(xc, yc, t, ex, ey):
-            bound = self._variant.likelihood_terms(
-                network, xc, yc, t, ex, ey, self.sde_
-            )
-            return {"bound": bound}
+        def make_fn(network):
+            def fn(xc, yc, t, ex, ey):
+                bound = self._variant.likelihood_terms(
+                    network, xc, yc, t, ex, ey, self.sde_
+                )
+                return {"bound": bound}
+
+            return fn
 
         with torch_threads(self.n_threads):
-            bound = self._read(fn, x, yt, device, truncate=True)["bound"]
-        return likelihood_bound(bound, self._variant.calls, self._log_scale())
+            terms = self._ensemble_terms(make_fn, x, yt, device, truncate=True)
+        return likelihood_bound(terms["bound"], self._variant.calls, self._log_scale())
 
     def score(self, X, y):
         """Mean held-out log-likelihood bound, in nats per sample; higher is better.

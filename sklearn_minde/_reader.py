@@ -6,6 +6,7 @@ estimates and standard errors. Nothing here reads or writes an estimator.
 
 import math
 
+import numpy as np
 import torch
 
 from ._trainer import draw_noise
@@ -85,13 +86,45 @@ def mean_and_std(values):
     return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
 
 
+def crossfit_mean_and_std(parts):
+    """Mean and standard error of per-row values read by several networks, each on
+    its own rows (cross-fitting), including the spread between the networks.
+
+    With ``m_k``, ``v_k`` and ``n_k`` the mean, variance and count of member k's
+    values (``K`` members, ``n`` rows), the variance of the overall mean is
+    ``sum_k (n_k / n)^2 v_k / n_k`` (sampling and Monte Carlo noise) plus
+    ``tau^2 / K``, where ``tau^2 = max(0, var_k(m_k) - mean_k(v_k / n_k))`` is the
+    variance between the members' means beyond their sampling noise: the training
+    noise, which one network's standard error cannot show.
+
+    Parameters
+    ----------
+    parts : list of ndarray of shape (n_k,)
+
+    Returns
+    -------
+    mean, std : float
+    """
+    if len(parts) == 1:
+        return mean_and_std(parts[0])
+    n_k = np.array([len(p) for p in parts], dtype=float)
+    m_k = np.array([p.mean() for p in parts])
+    v_k = np.array([p.var(ddof=1) for p in parts])
+    n = n_k.sum()
+    sampling = np.sum((n_k / n) ** 2 * v_k / n_k)
+    between = max(0.0, m_k.var(ddof=1) - np.mean(v_k / n_k))
+    mean = float(np.sum(n_k * m_k) / n)
+    return mean, float(np.sqrt(sampling + between / len(parts)))
+
+
 def summarise(terms, name, log_scale):
     """Estimates, standard errors and entropies from per-row terms.
 
     Parameters
     ----------
-    terms : dict of str to ndarray of shape (n,)
-        The output of a variant's ``mi_terms`` through :func:`per_sample_terms`.
+    terms : list of dict of str to ndarray of shape (n_k,)
+        For each member, the output of a variant's ``mi_terms`` through
+        :func:`per_sample_terms` on that member's held-out rows.
     name : str
         Estimate name of the plain form, e.g. ``"minde_c"``; the sigma form is
         ``name + "_sigma"``.
@@ -101,16 +134,20 @@ def summarise(terms, name, log_scale):
     Returns
     -------
     estimates, stds : dict of str to float
+        Standard errors by :func:`crossfit_mean_and_std`.
     entropies : dict of str to float
         In the units of the original data.
     """
     stats = {
-        name: mean_and_std(terms["mi"]),
-        f"{name}_sigma": mean_and_std(terms["mi_sigma"]),
+        name: crossfit_mean_and_std([t["mi"] for t in terms]),
+        f"{name}_sigma": crossfit_mean_and_std([t["mi_sigma"] for t in terms]),
     }
     entropies = {
-        k[2:]: float(v.mean() + log_jacobian(entropy_variables(k[2:]), log_scale))
-        for k, v in terms.items()
+        k[2:]: float(
+            np.concatenate([t[k] for t in terms]).mean()
+            + log_jacobian(entropy_variables(k[2:]), log_scale)
+        )
+        for k in terms[0]
         if k.startswith("h_")
     }
     return (

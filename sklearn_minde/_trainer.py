@@ -19,12 +19,13 @@ from ._plumbing import progress_bar, seeded_cpu_rng
 STREAMS = ("init", "training", "validation_draws", "validation_roles", "estimation")
 
 
-def stream_seed(seed, name):
+def stream_seed(seed, name, member=None):
     """Seed of the random stream ``name`` of a fit seeded with ``seed``.
 
     The streams are children of ``numpy.random.SeedSequence(seed)`` keyed by the
-    position of ``name`` in :data:`STREAMS`, so they are statistically independent
-    of each other and of the seeds of other fits.
+    position of ``name`` in :data:`STREAMS` (and by ``member``, the index of a
+    network of an ensemble), so they are statistically independent of each other
+    and of the seeds of other fits.
 
     Parameters
     ----------
@@ -32,28 +33,32 @@ def stream_seed(seed, name):
         The fit's seed (``seed_`` of the estimator).
     name : str
         One of :data:`STREAMS`.
+    member : int or None, default=None
+        The member of an ensemble; None for a single network.
 
     Returns
     -------
     int
         A 64-bit seed for ``torch.Generator.manual_seed``.
     """
-    key = STREAMS.index(name)
-    child = np.random.SeedSequence(seed, spawn_key=(key,))
+    key = (STREAMS.index(name),) + (() if member is None else (int(member),))
+    child = np.random.SeedSequence(seed, spawn_key=key)
     return int(child.generate_state(1, np.uint64)[0])
 
 
-def make_generator(seed, name, device):
+def make_generator(seed, name, device, member=None):
     """A ``torch.Generator`` on ``device`` for the stream ``name`` of ``seed``."""
-    return torch.Generator(device=device).manual_seed(stream_seed(seed, name))
+    return torch.Generator(device=device).manual_seed(stream_seed(seed, name, member))
 
 
-def init_network(n_features, hidden_dim, n_blocks, activation, seed, reference=None):
+def init_network(
+    n_features, hidden_dim, n_blocks, activation, seed, reference=None, member=None
+):
     """A :class:`ScoreNetwork` initialised from the stream ``"init"`` of ``seed``.
 
     torch's global RNG is left untouched. ``reference`` is passed on.
     """
-    with seeded_cpu_rng(stream_seed(seed, "init")):
+    with seeded_cpu_rng(stream_seed(seed, "init", member)):
         return ScoreNetwork(
             n_features, hidden_dim, n_blocks, activation, reference=reference
         )
@@ -268,7 +273,7 @@ def check_finite(loss, step, learning_rate):
         )
 
 
-def train(network, x, y, x_val, y_val, sde, variant, config, seed):
+def train(network, x, y, x_val, y_val, sde, variant, config, seed, member=None):
     """Adam on the denoising loss with an EMA of the weights and early stopping.
 
     Host and device synchronise only at checks.
@@ -288,19 +293,21 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed):
     seed : int
         The fit's seed; the streams ``"training"``, ``"validation_draws"`` and
         ``"validation_roles"`` are derived from it.
+    member : int or None, default=None
+        The member of an ensemble whose streams to use; None for a single network.
 
     Returns
     -------
     TrainingResult
     """
     device = x.device
-    gen = make_generator(seed, "training", device)
+    gen = make_generator(seed, "training", device, member)
     ema = copy.deepcopy(network).requires_grad_(False)
     params, ema_params = list(network.parameters()), list(ema.parameters())
     optimizer = torch.optim.Adam(params, lr=config.learning_rate, fused=True)
     # fixed draws for the checks, so that checks compare like with like
     draws = validation_draws(
-        x_val, y_val, sde, make_generator(seed, "validation_draws", device)
+        x_val, y_val, sde, make_generator(seed, "validation_draws", device, member)
     )
     losses = torch.zeros(config.max_iter, device=device)
     curves = {"loss": [], "mi": [], "mi_std": [], "step": []}
@@ -317,7 +324,7 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed):
                 continue
             recent = losses[step - min(config.check_every, step) : step].mean().item()
             check_finite(recent, step, config.learning_rate)
-            roles = make_generator(seed, "validation_roles", device)
+            roles = make_generator(seed, "validation_roles", device, member)
             rows, mi, mi_std = held_out_check(ema, draws, sde, variant, config, roles)
             val_loss = rows.mean().item()
             values = (val_loss, mi.item(), mi_std.item(), step)

@@ -408,3 +408,52 @@ def test_no_overfitting_warning_on_plenty_of_rows(small_xy):
         warnings.simplefilter("error", OverfittingWarning)
         est = MINDEEstimator(**dict(TINY, max_iter=200)).fit(X, y)
     assert est.best_iter_ <= est.n_iter_
+
+
+# ------------------------------------------------------------------ cross-fitting
+def test_cross_fitting_reads_every_row_with_a_network_that_never_trained_on_it():
+    """Each member trains on the other folds and reads its own: the read rows are
+    disjoint from the training rows and together cover every row once."""
+    est = MINDEEstimator(n_folds=4)
+    splits = est._splits(103, np.random.RandomState(0))
+    assert len(splits) == 4
+    read = np.concatenate([r for _, r in splits])
+    np.testing.assert_array_equal(np.sort(read), np.arange(103))
+    for train_rows, read_rows in splits:
+        assert not np.intersect1d(train_rows, read_rows).size
+        assert len(train_rows) + len(read_rows) == 103
+
+
+def test_cross_fitting_members_and_standard_error(small_xy):
+    """K members, one estimate each; the estimate is their row-weighted mean, and
+    its standard error is at least the sampling part alone."""
+    X, y = small_xy
+    est = MINDEEstimator(**dict(TINY, max_iter=60, n_folds=3)).fit(X, y)
+    assert len(est.networks_) == 3 and est.network_ is est.networks_[0]
+    assert est.member_estimates_.shape == (3,)
+    weights = np.array([67, 67, 66])  # np.array_split of 200 rows
+    assert est.mutual_information_ == pytest.approx(
+        np.sum(weights * est.member_estimates_) / 200)
+    single = MINDEEstimator(**dict(TINY, max_iter=60)).fit(X, y)
+    assert single.member_estimates_ == pytest.approx([single.mutual_information_])
+    mi, std = est.estimate(X, y)
+    assert math.isfinite(mi) and std > 0
+    assert np.isfinite(est.score(X, y))
+
+
+def test_crossfit_standard_error_adds_the_spread_between_members():
+    """Members whose means agree exactly get the sampling standard error only;
+    shifting their means adds the excess variance of the means over K."""
+    from sklearn_minde._reader import crossfit_mean_and_std
+
+    rng = np.random.default_rng(0)
+    same = [p - p.mean() + 0.5 for p in rng.normal(0.5, 1.0, (4, 1000))]
+    mean, se = crossfit_mean_and_std(same)
+    sampling = np.sum([p.var(ddof=1) for p in same]) / 4000**2 * 1000
+    assert mean == pytest.approx(0.5) and se == pytest.approx(np.sqrt(sampling))
+    shifts = np.array([0.0, 0.3, -0.3, 0.6])
+    mean_s, se_s = crossfit_mean_and_std([p + d for p, d in zip(same, shifts,
+                                                                  strict=True)])
+    between = np.var(shifts, ddof=1) - np.mean([p.var(ddof=1) / 1000 for p in same])
+    assert mean_s == pytest.approx(0.5 + shifts.mean())
+    assert se_s == pytest.approx(np.sqrt(sampling + between / 4))

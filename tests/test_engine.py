@@ -130,7 +130,7 @@ def test_unit_correction_is_one_rule_for_entropies_and_likelihoods():
         "mi_sigma": np.array([2.0, 2.0]),
         "h_x|y": np.array([0.0, 1.0]),
     }
-    est, std, ent = summarise(terms, "minde_c", log_scale)
+    est, std, ent = summarise([terms], "minde_c", log_scale)
     assert est == {"minde_c": 2.0, "minde_c_sigma": 2.0}
     assert std["minde_c"] == pytest.approx(1.0) and std["minde_c_sigma"] == 0.0
     assert ent == {"x|y": pytest.approx(0.5 + 2.0)}

@@ -156,6 +156,7 @@ INVALID = [
     (dict(variant="x"), "variant"),
     (dict(reference="normal"), "reference"),
     (dict(early_stopping="yes"), "early_stopping"),
+    (dict(n_folds=1), "n_folds"),
     (dict(sigma=-1), "sigma"),
     (dict(sigma=0), "sigma"),
     (dict(beta_min=0), "beta_min"),
@@ -271,3 +272,9 @@ def test_feature_names_mismatch_warns(xy):
 def test_not_fitted(xy, method):
     with pytest.raises(NotFittedError):
         getattr(MINDEEstimator(**TINY), method)(*xy)
+
+
+def test_too_few_rows_for_the_folds():
+    X = np.random.default_rng(0).normal(size=(7, 2))
+    with pytest.raises(ValueError, match=r"Found 7 samples: n_folds=4 needs at least"):
+        MINDEEstimator(**dict(TINY, n_folds=4)).fit(X, X[:, 0])

@@ -23,15 +23,16 @@ FITTED_ATTRIBUTES = (
 )
 
 
-@pytest.fixture(scope="module", params=[("c", "standard"), ("j", "standard"),
-                                        ("c", "gaussian"), ("j", "gaussian")],
-                ids=lambda p: "-".join(p))
+@pytest.fixture(scope="module",
+                params=[("c", "standard", None), ("j", "standard", None),
+                        ("c", "gaussian", None), ("j", "gaussian", 3)],
+                ids=lambda p: "-".join(map(str, p)))
 def model_and_data(request):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 2))
     y = X[:, 0] + 0.5 * rng.normal(size=200)
-    variant, reference = request.param
-    est = MINDEEstimator(variant=variant, reference=reference,
+    variant, reference, n_folds = request.param
+    est = MINDEEstimator(variant=variant, reference=reference, n_folds=n_folds,
                          **dict(TINY, max_iter=50)).fit(X, y)
     return est, X, y
 
