@@ -6,6 +6,7 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils.validation import validate_data
 from tqdm.auto import tqdm
 
@@ -70,6 +71,25 @@ def check_no_constant_columns(arrays):
                 "density, so neither MI nor entropies are defined with it. Drop it "
                 "(it carries no information about the other variable)."
             )
+
+
+def fit_normal_scores(a):
+    """A per-column map to normal scores fitted on ``a`` (rows, columns).
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_samples, n_columns)
+
+    Returns
+    -------
+    sklearn.preprocessing.QuantileTransformer
+        Fitted, with normal output and up to 1,000 quantiles.
+    """
+    return QuantileTransformer(
+        n_quantiles=min(1000, a.shape[0]),
+        output_distribution="normal",
+        subsample=None,
+    ).fit(a)
 
 
 def resolve_device(device):

@@ -457,3 +457,20 @@ def test_crossfit_standard_error_adds_the_spread_between_members():
     between = np.var(shifts, ddof=1) - np.mean([p.var(ddof=1) / 1000 for p in same])
     assert mean_s == pytest.approx(0.5 + shifts.mean())
     assert se_s == pytest.approx(np.sqrt(sampling + between / 4))
+
+
+def test_normal_scores_make_the_estimate_invariant_to_monotone_maps(small_xy):
+    """With normal_scores=True a strictly monotone map of a column leaves the
+    training rows' scores, hence the fit, unchanged; entropies are NaN (they are
+    not invariant), and new data go through the same map."""
+    X, y = small_xy
+    params = dict(TINY, max_iter=60, normal_scores=True)
+    a = MINDEEstimator(**params).fit(X, y)
+    b = MINDEEstimator(**params).fit(np.sinh(3 * X), np.exp(y))
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
+    assert b.mutual_information_ == pytest.approx(a.mutual_information_, rel=0.05)
+    assert all(np.isnan(v) for v in b.entropies_.values())
+    assert b.estimate(np.sinh(3 * X), np.exp(y))[0] == pytest.approx(
+        a.estimate(X, y)[0], rel=0.05)
+    plain = MINDEEstimator(**dict(params, normal_scores=False)).fit(X, y)
+    assert np.isfinite(list(plain.entropies_.values())).all()

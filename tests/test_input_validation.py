@@ -157,6 +157,7 @@ INVALID = [
     (dict(reference="normal"), "reference"),
     (dict(early_stopping="yes"), "early_stopping"),
     (dict(n_folds=1), "n_folds"),
+    (dict(normal_scores="yes"), "normal_scores"),
     (dict(sigma=-1), "sigma"),
     (dict(sigma=0), "sigma"),
     (dict(beta_min=0), "beta_min"),
