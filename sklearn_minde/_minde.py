@@ -110,11 +110,12 @@ class MINDEEstimator(BaseEstimator):
         difference on the same draws (over-fitting, typical below a few thousand
         rows), and read the estimate with the averaged network of the best check.
         True: also stop once the held-out loss has not improved by ``tol`` for
-        ``n_iter_no_change`` consecutive checks (a plateau), again keeping the best
-        check's network; that loss levels off long before the MI estimate stops
-        improving (stopping on it cost 5-12 % of MI on the defaults study). False:
-        run ``max_iter`` steps and read the last network. Over-fitting, when it
-        shows, raises an :class:`OverfittingWarning` in every case.
+        ``n_iter_no_change`` consecutive checks (a plateau), reading the last
+        network unless it over-fitted; that loss levels off long before the MI
+        estimate stops improving (stopping on it cost 5-12 % of MI on the defaults
+        study). False: run ``max_iter`` steps and read the last network.
+        Over-fitting, when it shows, raises an :class:`OverfittingWarning` in every
+        case.
     n_iter_no_change : int, default=10
         With ``early_stopping=True``: checks without improvement before stopping.
         There are 20 checks in ``max_iter`` steps, so the default stops once half
@@ -181,8 +182,9 @@ class MINDEEstimator(BaseEstimator):
         Training steps run (by the first member, as for ``best_iter_`` and the
         curves).
     best_iter_ : int
-        The step of the averaged network the estimates are read with: the check
-        with the lowest held-out loss under ``early_stopping``, else ``n_iter_``.
+        The step of the averaged network the estimates are read with: after
+        over-fitting under ``early_stopping``, the check with the lowest held-out
+        loss; else ``n_iter_``.
     n_features_in_ : int
         Columns of X.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

@@ -77,9 +77,10 @@ class TrainingConfig:
     early_stopping : bool
         ``"auto"``: stop when the held-out loss has risen significantly above its
         best (over-fitting, see :func:`significant_rise`). True: also stop after
-        ``n_iter_no_change`` checks without a relative improvement of ``tol``. In
-        both cases the averaged network of the best check is returned. False: run
-        ``max_iter`` steps and return the last averaged network.
+        ``n_iter_no_change`` checks without a relative improvement of ``tol``.
+        After over-fitting the averaged network of the check with the lowest
+        held-out loss is returned, else the last one. False: run ``max_iter`` steps
+        and return the last averaged network.
     n_iter_no_change : int
     tol : float
     verbose : int
@@ -356,7 +357,9 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed, member=None):
             ):
                 break
     best_iter = step
-    if config.early_stopping and best["step"] != step:
+    if config.early_stopping and overfit_iter is not None:
+        # only on over-fitting: the held-out loss flattens long before the MI stops
+        # rising, so an earlier check that is lower by noise would cost MI
         ema.load_state_dict(best["state"])
         best_iter = best["step"]
     return TrainingResult(
