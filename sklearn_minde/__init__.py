@@ -1,7 +1,14 @@
 """sklearn-minde: mutual information and entropy by score-based diffusion (MINDE)."""
 
+from ._data import DataWarning, DiscreteDataWarning, RankDeficientWarning
 from ._minde import MINDEEstimator
 from ._trainer import OverfittingWarning
 
-__all__ = ["MINDEEstimator", "OverfittingWarning"]
+__all__ = [
+    "MINDEEstimator",
+    "OverfittingWarning",
+    "DataWarning",
+    "DiscreteDataWarning",
+    "RankDeficientWarning",
+]
 __version__ = "0.1.0"

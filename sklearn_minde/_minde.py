@@ -11,9 +11,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
+from ._data import divergence_causes, scale_training_data, standardise
 from ._network import ACTIVATIONS, auto_hidden_dim
 from ._plumbing import (
-    check_no_constant_columns,
     fit_normal_scores,
     fitted_device,
     resolve_device,
@@ -329,9 +329,9 @@ class MINDEEstimator(BaseEstimator):
             self.x_normal_scores_ = fit_normal_scores(X[scaled_rows])
             self.y_normal_scores_ = fit_normal_scores(y[scaled_rows])
         X, y = self._normal_scores(X, y)
-        check_no_constant_columns({"X": X[scaled_rows], "y": y[scaled_rows]})
-        self.x_mean_, self.x_scale_ = X[scaled_rows].mean(0), X[scaled_rows].std(0)
-        self.y_mean_, self.y_scale_ = y[scaled_rows].mean(0), y[scaled_rows].std(0)
+        scaling = scale_training_data({"X": X[scaled_rows], "y": y[scaled_rows]})
+        self.x_mean_, self.x_scale_ = scaling["X"]
+        self.y_mean_, self.y_scale_ = scaling["y"]
         self.seed_ = int(rng.randint(np.iinfo(np.int32).max))
 
         device = resolve_device(self.device)
@@ -376,7 +376,7 @@ class MINDEEstimator(BaseEstimator):
             results.append(result)
             terms.append(self._mi_terms(result.network, xv, yv, device, member))
         self._set_training_attributes(results, len(splits[0][0]))
-        self._set_estimates(terms)
+        self._set_estimates(terms, xt, yt)
         return self
 
     def _splits(self, n_samples, rng):
@@ -420,9 +420,10 @@ class MINDEEstimator(BaseEstimator):
         if overfit:
             warn_overfitting(overfit[0], n_train, self.early_stopping)
 
-    def _set_estimates(self, terms):
+    def _set_estimates(self, terms, x, y):
         """Estimates, standard errors and entropies from each member's per-row
-        terms on its own held-out rows."""
+        terms on its own held-out rows; ``x, y``, standardised training rows, for
+        the error a non-finite estimate raises."""
         self.estimates_, self.estimates_std_, self.entropies_ = summarise(
             terms, f"minde_{self._variant.name}", self._log_scale()
         )
@@ -436,7 +437,7 @@ class MINDEEstimator(BaseEstimator):
         if not np.isfinite(self.mutual_information_):
             raise FloatingPointError(
                 "The MI estimate is not finite: the network is unusable on these data. "
-                "Lower learning_rate or transform heavy-tailed columns first."
+                + divergence_causes(x, y, self.learning_rate_)
             )
 
     def _training_config(self, n_train):
@@ -585,8 +586,8 @@ class MINDEEstimator(BaseEstimator):
 
     def _to_tensors(self, X, y, device):
         """Standardise with the training statistics; float32 tensors on ``device``."""
-        xs = (X - self.x_mean_) / self.x_scale_
-        ys = (y - self.y_mean_) / self.y_scale_
+        xs = standardise(X, self.x_mean_, self.x_scale_)
+        ys = standardise(y, self.y_mean_, self.y_scale_)
         return (
             torch.as_tensor(a, dtype=torch.float32, device=device) for a in (xs, ys)
         )

@@ -55,24 +55,6 @@ def validate_xy(estimator, X, y, reset):
     return X, y.reshape(-1, 1) if y.ndim == 1 else y
 
 
-def check_no_constant_columns(arrays):
-    """Raise a ValueError naming the first constant column of each named array.
-
-    Parameters
-    ----------
-    arrays : dict of str to ndarray of shape (n_samples, n_columns)
-    """
-    for name, a in arrays.items():
-        constant = np.flatnonzero(np.ptp(a, axis=0) == 0)
-        if constant.size:
-            raise ValueError(
-                f"Column {constant[0]} of {name} is constant (zero variance): it has "
-                "no "
-                "density, so neither MI nor entropies are defined with it. Drop it "
-                "(it carries no information about the other variable)."
-            )
-
-
 def fit_normal_scores(a):
     """A per-column map to normal scores fitted on ``a`` (rows, columns).
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ._data import divergence_causes
 from ._network import ScoreNetwork
 from ._plumbing import progress_bar, seeded_cpu_rng
 
@@ -263,14 +264,13 @@ def ema_decay_at(step, decay):
     return min(decay, (1 + step) / (10 + step))
 
 
-def check_finite(loss, step, learning_rate):
-    """Raise when the training loss is not finite or has exploded."""
+def check_finite(loss, step, learning_rate, x, y):
+    """Raise when the training loss is not finite or has exploded, naming the likely
+    causes seen in the learning rate and the standardised training rows ``x, y``."""
     if not np.isfinite(loss) or loss > 1e6:
         raise FloatingPointError(
-            f"Training diverged: the loss is {loss} at step {step}. Lower "
-            f"learning_rate (now {learning_rate}), or check the data for "
-            "extreme values (heavy tails: transform them first, e.g. with "
-            "QuantileTransformer or arcsinh)."
+            f"Training diverged: the loss is {loss} at step {step}. "
+            + divergence_causes(x, y, learning_rate)
         )
 
 
@@ -324,7 +324,7 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed, member=None):
             if step % config.check_every and step < config.max_iter:
                 continue
             recent = losses[step - min(config.check_every, step) : step].mean().item()
-            check_finite(recent, step, config.learning_rate)
+            check_finite(recent, step, config.learning_rate, x, y)
             roles = make_generator(seed, "validation_roles", device, member)
             rows, mi, mi_std = held_out_check(ema, draws, sde, variant, config, roles)
             val_loss = rows.mean().item()

@@ -2,6 +2,7 @@
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -10,7 +11,14 @@ import torch
 from conftest import TINY
 from sklearn.exceptions import NotFittedError
 
-from sklearn_minde import MINDEEstimator
+import sklearn_minde._minde
+from sklearn_minde import (
+    DataWarning,
+    DiscreteDataWarning,
+    MINDEEstimator,
+    RankDeficientWarning,
+)
+from sklearn_minde._trainer import check_finite
 
 
 @pytest.fixture
@@ -151,6 +159,158 @@ def test_numeric_dtypes_are_accepted(xy):
                          .mutual_information_)
 
 
+# ------------------------------------------------------------- scales and offsets
+@pytest.fixture
+def wide():
+    """400 rows, so that held-out standard errors are small enough to compare."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 2))
+    return X, X[:, 0] + 0.5 * rng.normal(size=400)
+
+
+def _scaled(X, column, factor, offset=0.0):
+    X = X.copy()
+    X[:, column] = factor * X[:, column] + offset
+    return X
+
+
+@pytest.mark.parametrize("factor", [2.0**-1000, 2.0**-500, 2.0**500, 2.0**1000])
+def test_power_of_two_scale_changes_nothing(wide, factor):
+    """Scaling by a power of two is exact, so the standardised data, hence every
+    estimate, are bit for bit those of the unscaled data; entropies move by exactly
+    the log of the factor. (The plain formula overflowed or underflowed here.)"""
+    X, y = wide
+    base, est = _fit(X, y), _fit(_scaled(X, 1, factor), y)
+    assert est.estimates_ == base.estimates_
+    assert est.estimates_std_ == base.estimates_std_
+    shift = est.entropies_["x"] - base.entropies_["x"]
+    assert shift == pytest.approx(math.log(factor), rel=1e-12)
+
+
+@pytest.mark.parametrize("factor", [1e-150, 1e-8, 1e8, 1e150])
+@pytest.mark.parametrize("column", [0, 1])
+def test_decimal_scale_changes_nothing(wide, factor, column):
+    """A decimal factor rounds each value once (relative error 1e-16); the float32
+    values the network sees absorb that, so the estimates are the same."""
+    X, y = wide
+    base, est = _fit(X, y), _fit(_scaled(X, column, factor), y)
+    assert est.estimates_ == base.estimates_
+    shift = est.entropies_["x"] - base.entropies_["x"]
+    assert shift == pytest.approx(math.log(factor), rel=1e-9)
+
+
+@pytest.mark.parametrize("factor", [1e-150, 1.0, 1e150])
+@pytest.mark.parametrize("offset", [-1e6, 1e10, 1e12])
+def test_offset_changes_nearly_nothing(wide, factor, offset):
+    """Shifting a column by ``offset`` standard deviations rounds its values to
+    ``offset * 2**-52`` of one (2e-4 at 1e12, a fifth of the coarsest resolution
+    accepted); the estimate moves in proportion, by at most 2 % of its standard
+    error at 1e12 (bounded at 5 %), and the entropies by less than 1e-3 nats."""
+    X, y = wide
+    base = _fit(X, y)
+    est = _fit(_scaled(X, 0, factor, offset * factor), y)
+    moved = abs(est.mutual_information_ - base.mutual_information_)
+    assert moved <= 0.05 * base.mutual_information_std_
+    shift = est.entropies_["x"] - base.entropies_["x"]
+    assert shift == pytest.approx(math.log(factor), abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    "where,column,data,dtype",
+    [
+        ("X", 1, lambda v: v + 1e15, np.float64),  # an offset beyond float64's digits
+        ("X", 0, lambda v: v + 1e5, np.float32),  # the same in float32
+        ("y", 0, lambda v: v * 1e-322, np.float64),  # underflow to a few subnormals
+    ],
+)
+def test_unrepresentable_column_is_named(wide, where, column, data, dtype):
+    """A column that the floating-point format resolves to more than 1e-3 of its
+    spread is refused, naming it."""
+    X, y = wide[0].astype(dtype), wide[1].astype(dtype)
+    if where == "X":
+        X[:, column] = data(X[:, column])
+    else:
+        y = data(y)
+    with pytest.raises(ValueError, match=f"Column {column} of {where} varies by only"):
+        _fit(X, y)
+
+
+# ------------------------------------------------------------- discrete and collinear
+def _data_warnings(X, y, **params):
+    """Fit, and return the DataWarnings it issued (every other warning passes)."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", DataWarning)
+        _fit(X, y, **params)
+    return [w for w in record if issubclass(w.category, DataWarning)]
+
+
+def test_continuous_data_do_not_warn(wide):
+    assert _data_warnings(*wide) == []
+
+
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda X: (X, X[:, 0] > 0), "Column 0 of y looks discrete: 2 distinct"),
+        (lambda X: (X > 0, X[:, 0]), "Columns 0, 1 of X look discrete: 2, 2"),
+        (lambda X: (np.c_[X, np.round(2 * X[:, 1])], X[:, 0]), "Column 2 of X"),
+        (lambda X: (X, np.round(X[:, 0], 1)), "Column 0 of y"),  # ties
+        (lambda X: (np.arange(12) % 7, X[:12, 0]), "Column 0 of X"),  # few levels
+    ],
+    ids=["label", "booleans", "counts", "rounded", "few whole numbers"],
+)
+def test_discrete_columns_warn(wide, make, message):
+    """Labels, booleans, counts, rounded values and a few whole numbers are named,
+    with what to do, and the warning points at the caller of fit."""
+    X, y = make(wide[0])
+    record = _data_warnings(X.reshape(len(X), -1), y)
+    discrete = [w for w in record if w.category is DiscreteDataWarning]
+    assert len(discrete) == 1
+    text = str(discrete[0].message)
+    assert message in text
+    assert "Dequantise" in text and "mutual_info_classif" in text
+    assert discrete[0].filename == __file__
+
+
+def test_discrete_warning_can_be_silenced(wide):
+    """The documented filter silences it, and nothing else is raised."""
+    X, _ = wide
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=DiscreteDataWarning)
+        _fit(X, X[:, 0] > 0)
+
+
+@pytest.mark.parametrize(
+    "extra,columns",
+    [
+        (lambda X: X[:, :1], "Columns 0, 2 of X"),  # duplicated
+        (lambda X: X[:, 0] - 3 * X[:, 1], "Columns 0, 1, 2 of X"),  # collinear
+        (lambda X: X[:, 1] + 1e-5 * X[:, 0], "Columns 1, 2 of X"),  # nearly
+    ],
+)
+def test_collinear_columns_of_x_warn(wide, extra, columns):
+    X, y = wide
+    record = _data_warnings(np.c_[X, extra(X)], y)
+    assert [w.category for w in record] == [RankDeficientWarning]
+    text = str(record[0].message)
+    assert columns in text and "no joint density" in text
+    assert record[0].filename == __file__
+
+
+def test_collinear_columns_of_y_warn(wide):
+    X, y = wide
+    record = _data_warnings(X, np.c_[y, 2 * y + 1])
+    assert [w.category for w in record] == [RankDeficientWarning]
+    assert "Columns 0, 1 of y" in str(record[0].message)
+
+
+def test_data_warnings_are_exported():
+    for category in (DiscreteDataWarning, RankDeficientWarning):
+        assert issubclass(category, DataWarning)
+    assert issubclass(DataWarning, UserWarning)
+
+
 # ------------------------------------------------------------------ bad parameters
 INVALID = [
     (dict(variant="x"), "variant"),
@@ -218,6 +378,32 @@ def test_diverging_training(xy, lr):
     with pytest.raises(FloatingPointError, match="learning_rate"):
         est.fit(*xy)
     assert not hasattr(est, "mutual_information_")
+
+
+def test_divergence_names_extreme_values():
+    """When the standardised training data have extreme values, the error names the
+    column and suggests a transform, besides the learning rate."""
+    x = torch.zeros(100, 2)
+    x[0, 1] = 50.0
+    with pytest.raises(FloatingPointError) as info:
+        check_finite(float("nan"), 7, 3e-3, x, torch.zeros(100, 1))
+    text = str(info.value)
+    assert "step 7" in text and "column 1 of X reaches 50" in text
+    assert "QuantileTransformer" in text and "learning_rate (now 0.003)" in text
+
+
+def test_non_finite_estimate_names_the_likely_cause(xy, monkeypatch):
+    """A non-finite estimate raises with the causes it can see, not a NaN."""
+    summarise = sklearn_minde._minde.summarise
+
+    def nan_estimates(*args):
+        estimates, stds, entropies = summarise(*args)
+        return dict.fromkeys(estimates, np.nan), stds, entropies
+
+    monkeypatch.setattr(sklearn_minde._minde, "summarise", nan_estimates)
+    with pytest.raises(FloatingPointError, match="no extreme values.*") as info:
+        _fit(*xy)
+    assert "learning_rate (now 0.003)" in str(info.value)
 
 
 # ---------------------------------------------------------------------- small data

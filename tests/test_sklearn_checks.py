@@ -1,5 +1,6 @@
 """scikit-learn's common estimator checks on a tiny configuration."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_minde import MINDEEstimator
@@ -9,6 +10,8 @@ TINY = dict(
 )
 
 
+# the checks fit on integer labels: a DiscreteDataWarning is expected, not a failure
+@pytest.mark.filterwarnings("ignore::sklearn_minde.DataWarning")
 @parametrize_with_checks([MINDEEstimator(**TINY), MINDEEstimator(variant="j", **TINY)])
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

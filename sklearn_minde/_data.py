@@ -1,0 +1,282 @@
+"""What the data allow: exact standardisation, and checks that name what is wrong.
+
+Data flow: validated float arrays in; column means and scales out, with a
+``ValueError`` for what cannot be estimated and a :class:`DataWarning` for what can
+only be estimated poorly. Nothing here reads or writes an estimator.
+"""
+
+import warnings
+
+import numpy as np
+
+#: The coarsest step, as a share of a column's standard deviation, at which its
+#: floating-point values may be resolved (the diffusion's smallest noise is about
+#: 1e-2 of it); coarser columns are refused.
+RESOLUTION = 1e-3
+
+#: Whole-number columns with at most this many distinct values look discrete.
+FEW_LEVELS = 10
+
+#: Columns are collinear when some combination of them, standardised, spreads less
+#: than this share of the widest combination.
+COLLINEAR = 1e-3
+
+#: Standardised training values farther than this many standard deviations from the
+#: mean are reported as extreme when training diverges.
+EXTREME = 10.0
+
+SILENCE = (
+    "Silence it with warnings.filterwarnings('ignore', category={}) (from "
+    "sklearn_minde)."
+)
+
+
+class DataWarning(UserWarning):
+    """Data that MINDE can only estimate poorly; base of the warnings below."""
+
+
+class DiscreteDataWarning(DataWarning):
+    """Columns that look discrete: they have no density for MINDE to learn."""
+
+
+class RankDeficientWarning(DataWarning):
+    """Collinear columns: the variable has no joint density."""
+
+
+def column_scaling(a, name):
+    """Column means and standard deviations, exact over the whole floating range.
+
+    Each column is divided by the power of two just above its largest magnitude
+    before its moments are computed, so nothing overflows or underflows, and the
+    results are those of ``a.mean(0)`` and ``a.std(0)`` in exact arithmetic (bit for
+    bit for float64 data wherever these do not overflow).
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_samples, n_columns)
+        Finite training rows.
+    name : {"X", "y"}
+        The array's name in messages.
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (n_columns,), float64
+        Finite; ``scale`` is positive.
+
+    Raises
+    ------
+    ValueError
+        Naming the first constant column, or the first column whose values the
+        floating-point format resolves more coarsely than :data:`RESOLUTION` of its
+        standard deviation.
+    """
+    constant = np.flatnonzero(np.ptp(a, axis=0) == 0)
+    if constant.size:
+        raise ValueError(
+            f"Column {constant[0]} of {name} is constant (zero variance): it has no "
+            "density, so neither MI nor entropies are defined with it. Drop it (it "
+            "carries no information about the other variable)."
+        )
+    magnitude = np.abs(a).max(0)
+    exponent = np.frexp(magnitude)[1]
+    b = np.ldexp(a.astype(np.float64), -exponent)
+    mean, std = b.mean(0), b.std(0)
+    step = np.ldexp(np.spacing(magnitude).astype(np.float64), -exponent) / std
+    coarse = np.flatnonzero(step > RESOLUTION)
+    if coarse.size:
+        j = coarse[0]
+        raise ValueError(
+            f"Column {j} of {name} varies by only "
+            f"{std[j] / np.abs(b[:, j]).max():.1e} of its magnitude: {a.dtype} "
+            f"resolves its values only to {step[j]:.1e} of its standard deviation "
+            f"(at most {RESOLUTION:g} is needed), so most of its digits are rounding. "
+            "Subtract its offset where the data are still exact (before converting "
+            "them to floating point), or drop the column."
+        )
+    return np.ldexp(mean, exponent), np.ldexp(std, exponent)
+
+
+def standardise(a, mean, scale):
+    """``(a - mean) / scale`` in float64, without overflow or underflow.
+
+    Numerator and denominator are first divided by the power of two nearest
+    ``scale``, which is exact: the result equals the plain formula wherever that
+    formula does not overflow.
+    """
+    exponent = np.frexp(scale)[1]
+    shifted = np.ldexp(a.astype(np.float64), -exponent) - np.ldexp(mean, -exponent)
+    return shifted / np.ldexp(scale, -exponent)
+
+
+def discrete_columns(a):
+    """Columns that look discrete: few distinct values for the rows, or few whole
+    numbers (labels, booleans, small counts).
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_samples, n_columns)
+
+    Returns
+    -------
+    columns : ndarray of int
+        Columns with at most half as many distinct values as rows, or whose values
+        are whole numbers with at most :data:`FEW_LEVELS` distinct values.
+    levels : ndarray of int of shape (n_columns,)
+        Distinct values of every column.
+    """
+    levels = (np.diff(np.sort(a, axis=0), axis=0) != 0).sum(0) + 1
+    whole = np.all(a == np.round(a), axis=0)
+    few = (2 * levels <= len(a)) | (whole & (levels <= FEW_LEVELS))
+    return np.flatnonzero(few), levels
+
+
+def collinear_columns(z):
+    """Columns in the (nearly) collinear combinations of standardised columns.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n_samples, n_columns)
+        Standardised rows.
+
+    Returns
+    -------
+    columns : ndarray of int
+        Columns with a weight of at least a tenth of the largest in some combination
+        whose spread is below :data:`COLLINEAR` of the widest; empty if none.
+    ratio : float
+        Spread of the narrowest combination over that of the widest.
+    """
+    values, vectors = np.linalg.eigh(z.T @ z / len(z))
+    ratio = float(np.sqrt(max(values[0], 0.0) / values[-1]))
+    weights = np.abs(vectors[:, values < COLLINEAR**2 * values[-1]])
+    heavy = (weights >= 0.1 * weights.max(0, initial=0)).any(1)
+    return np.flatnonzero(heavy), ratio
+
+
+def scale_training_data(arrays):
+    """Scalings of the training rows of each variable, once its data are checked.
+
+    Refuses what cannot be estimated (:func:`column_scaling`), and warns about what
+    is estimated poorly: discrete-looking and collinear columns.
+
+    Parameters
+    ----------
+    arrays : dict of str to ndarray of shape (n_train, n_columns)
+        The training rows of each variable, by name (``"X"``, ``"y"``).
+
+    Returns
+    -------
+    dict of str to (ndarray, ndarray)
+        The ``(mean, scale)`` of each variable's columns.
+    """
+    scalings = {name: column_scaling(a, name) for name, a in arrays.items()}
+    for name, a in arrays.items():
+        warn_if_discrete(a, name)
+        warn_if_collinear(standardise(a, *scalings[name]), name)
+    return scalings
+
+
+def _warn(message, category):
+    """Warn from the caller of ``MINDEEstimator.fit``, saying how to silence it."""
+    warnings.warn(
+        f"{message} {SILENCE.format(category.__name__)}", category, stacklevel=6
+    )
+
+
+def warn_if_discrete(a, name):
+    """Warn, with a :class:`DiscreteDataWarning`, about the columns of ``a`` that look
+    discrete (see :func:`discrete_columns`)."""
+    columns, levels = discrete_columns(a)
+    if not columns.size:
+        return
+    many = columns.size > 1
+    _warn(
+        f"Column{'s' * many} {', '.join(map(str, columns))} of {name} "
+        f"look{'s' * (not many)} discrete: {', '.join(map(str, levels[columns]))} "
+        f"distinct values among {len(a)} training rows. MINDE estimates densities "
+        "of continuous variables; a discrete variable has none, and the MI and "
+        "entropy estimates can be far off. Dequantise integer columns (add "
+        "independent uniform noise on [0, 1): the MI is unchanged; see the user "
+        "guide's limits page), or use sklearn.feature_selection.mutual_info_classif "
+        "or sklearn.metrics.mutual_info_score for discrete variables.",
+        DiscreteDataWarning,
+    )
+
+
+def warn_if_collinear(z, name):
+    """Warn, with a :class:`RankDeficientWarning`, when standardised columns ``z`` of
+    the variable ``name`` are (nearly) collinear (see :func:`collinear_columns`)."""
+    if z.shape[1] < 2:
+        return
+    columns, ratio = collinear_columns(z)
+    if not columns.size:
+        return
+    why = (
+        "no more rows than columns"
+        if len(z) <= z.shape[1]
+        else "duplicated, or a linear combination of others"
+    )
+    _warn(
+        f"Columns {', '.join(map(str, columns))} of {name} are collinear on the "
+        f"{len(z)} training rows ({why}): a combination of them spreads "
+        f"{ratio:.1e} of the widest, below {COLLINEAR:g}. {name} then has no joint "
+        "density, or one so close to a subspace that the network cannot resolve "
+        f"it: the entropies of {name} are minus infinity, or nearly, and their "
+        "estimates mean nothing. The MI is still defined (for exact collinearity "
+        f"it is the MI of {name} without the redundant columns), but MINDE "
+        "estimates it poorly. Drop or merge the redundant columns (e.g. with PCA) "
+        "before fitting.",
+        RankDeficientWarning,
+    )
+
+
+def largest_value(x, y):
+    """The largest standardised magnitude and where it is.
+
+    Parameters
+    ----------
+    x, y : torch.Tensor of shape (n_samples, d_x), (n_samples, d_y)
+        Standardised training rows, on any device.
+
+    Returns
+    -------
+    size : float
+        In standard deviations from the column's mean.
+    where : str
+        Its column, e.g. ``"column 2 of X"``.
+    """
+    return max(
+        (v, f"column {j} of {name}")
+        for name, a in (("X", x), ("y", y))
+        for j, v in enumerate(a.abs().amax(0).tolist())
+    )
+
+
+def divergence_causes(x, y, learning_rate):
+    """The likely causes of a diverged fit that can be seen, for error messages:
+    extreme standardised training values (beyond :data:`EXTREME`), and the learning
+    rate.
+
+    Parameters
+    ----------
+    x, y : torch.Tensor
+        Standardised training rows (see :func:`largest_value`).
+    learning_rate : float
+
+    Returns
+    -------
+    str
+    """
+    size, where = largest_value(x, y)
+    lower = f"learning_rate (now {learning_rate}) is too high for these data: lower it"
+    if size > EXTREME:
+        return (
+            f"Likely causes: extreme values ({where} reaches {size:.3g} standard "
+            "deviations from its mean: heavy tails or outliers; transform such "
+            "columns first, e.g. with QuantileTransformer or numpy.arcsinh), or "
+            f"{lower}."
+        )
+    return (
+        f"Likely cause: {lower} (the data have no extreme values: at most "
+        f"{size:.3g} standard deviations from the mean)."
+    )
