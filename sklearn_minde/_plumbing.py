@@ -26,7 +26,9 @@ def validate_xy(estimator, X, y, reset):
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        float64, or float32 if given so.
     y : ndarray of shape (n_samples, n_targets)
+        Floating point, float32 only if both X and y fit in it exactly.
 
     Raises
     ------
@@ -51,7 +53,7 @@ def validate_xy(estimator, X, y, reset):
         dtype=[np.float64, np.float32],
         ensure_min_samples=2,
     )
-    y = np.asarray(y, dtype=X.dtype)
+    y = np.asarray(y, dtype=np.result_type(X.dtype, y.dtype))  # no precision lost
     return X, y.reshape(-1, 1) if y.ndim == 1 else y
 
 

@@ -159,6 +159,18 @@ def test_numeric_dtypes_are_accepted(xy):
                          .mutual_information_)
 
 
+@pytest.mark.parametrize("y_values", [lambda y: 1e8 + y, lambda y: 1e300 * y])
+def test_float32_x_leaves_y_its_precision(xy, y_values):
+    """A float32 X does not squeeze a float64 y into float32 (where 1e8 + y would
+    be constant and 1e300 * y infinite): the estimate is that of the float64 fit,
+    up to the rounding of 1e8 + y (1e-3 of its standard error)."""
+    X, y = xy
+    X32 = X.astype(np.float32)
+    est, base = _fit(X32, y_values(y)), _fit(X32.astype(np.float64), y)
+    moved = abs(est.mutual_information_ - base.mutual_information_)
+    assert moved <= 1e-3 * base.mutual_information_std_
+
+
 # ------------------------------------------------------------- scales and offsets
 @pytest.fixture
 def wide():
