@@ -14,7 +14,8 @@ import numpy as np
 #: 1e-2 of it); coarser columns are refused.
 RESOLUTION = 1e-3
 
-#: Whole-number columns with at most this many distinct values look discrete.
+#: Whole-number columns spanning fewer units than this look discrete (labels,
+#: booleans, small counts), however few their rows.
 FEW_LEVELS = 10
 
 #: Columns are collinear when some combination of them, standardised, spreads less
@@ -109,8 +110,8 @@ def standardise(a, mean, scale):
 
 
 def discrete_columns(a):
-    """Columns that look discrete: few distinct values for the rows, or few whole
-    numbers (labels, booleans, small counts).
+    """Columns that look discrete: few distinct values for the rows, or whole
+    numbers in a narrow range (labels, booleans, small counts).
 
     Parameters
     ----------
@@ -120,13 +121,13 @@ def discrete_columns(a):
     -------
     columns : ndarray of int
         Columns with at most half as many distinct values as rows, or whose values
-        are whole numbers with at most :data:`FEW_LEVELS` distinct values.
+        are whole numbers spanning fewer than :data:`FEW_LEVELS` units.
     levels : ndarray of int of shape (n_columns,)
         Distinct values of every column.
     """
     levels = (np.diff(np.sort(a, axis=0), axis=0) != 0).sum(0) + 1
     whole = np.all(a == np.round(a), axis=0)
-    few = (2 * levels <= len(a)) | (whole & (levels <= FEW_LEVELS))
+    few = (2 * levels <= len(a)) | (whole & (np.ptp(a, axis=0) < FEW_LEVELS))
     return np.flatnonzero(few), levels
 
 
@@ -193,12 +194,15 @@ def warn_if_discrete(a, name):
     _warn(
         f"Column{'s' * many} {', '.join(map(str, columns))} of {name} "
         f"look{'s' * (not many)} discrete: {', '.join(map(str, levels[columns]))} "
-        f"distinct values among {len(a)} training rows. MINDE estimates densities "
-        "of continuous variables; a discrete variable has none, and the MI and "
-        "entropy estimates can be far off. Dequantise integer columns (add "
-        "independent uniform noise on [0, 1): the MI is unchanged; see the user "
-        "guide's limits page), or use sklearn.feature_selection.mutual_info_classif "
-        "or sklearn.metrics.mutual_info_score for discrete variables.",
+        f"distinct values among {len(a)} training rows. A discrete variable has no "
+        "density: its entropies are minus infinity, and MINDE's MI estimate is "
+        "biased. Use an estimator for discrete data: "
+        "sklearn.feature_selection.mutual_info_classif (a discrete y), "
+        "mutual_info_regression(..., discrete_features=...), or "
+        "sklearn.metrics.mutual_info_score (both discrete). Dequantising integer "
+        "columns (adding independent uniform noise on [0, 1)) leaves the MI "
+        "unchanged and makes the entropies finite, but did not make MINDE's MI more "
+        "accurate (see the user guide's limits page).",
         DiscreteDataWarning,
     )
 

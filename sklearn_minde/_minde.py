@@ -216,8 +216,16 @@ class MINDEEstimator(BaseEstimator):
 
     Notes
     -----
-    Data are standardised per column inside ``fit``; MI does not change, entropies
-    are reported back in the original units. ``max_iter="auto"`` is about 128 epochs,
+    Data are standardised per column inside ``fit``, exactly over the whole
+    floating-point range; MI does not change, entropies are reported back in the
+    original units. ``fit`` refuses, with a ValueError naming the column, a constant
+    column and one whose values the floating-point format resolves more coarsely
+    than 1/1000 of its standard deviation; it warns about discrete-looking columns
+    (:class:`DiscreteDataWarning`) and collinear ones (:class:`RankDeficientWarning`),
+    both :class:`DataWarning` (the user guide's limits page says what the estimates
+    then mean, and how to silence the warnings).
+
+    ``max_iter="auto"`` is about 128 epochs,
     ``clip(128 * n_train / batch_size, 2000, 20000)`` steps: 2,000 for 10,000 rows.
 
     References

@@ -280,7 +280,7 @@ def test_discrete_columns_warn(wide, make, message):
     assert len(discrete) == 1
     text = str(discrete[0].message)
     assert message in text
-    assert "Dequantise" in text and "mutual_info_classif" in text
+    assert "Dequantising" in text and "mutual_info_classif" in text
     assert discrete[0].filename == __file__
 
 
