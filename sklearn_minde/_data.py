@@ -33,15 +33,21 @@ SILENCE = (
 
 
 class DataWarning(UserWarning):
-    """Data that MINDE can only estimate poorly; base of the warnings below."""
+    """Base class of the warnings of :meth:`MINDEEstimator.fit` about data it can
+    only estimate poorly.
+
+    Silence them all with ``warnings.filterwarnings("ignore", category=DataWarning)``.
+    """
 
 
 class DiscreteDataWarning(DataWarning):
-    """Columns that look discrete: they have no density for MINDE to learn."""
+    """Columns that look discrete: they have no density, so entropies over them are
+    minus infinity and MINDE's MI is biased. See the user guide's limits page."""
 
 
 class RankDeficientWarning(DataWarning):
-    """Collinear columns: the variable has no joint density."""
+    """Collinear columns: the variable has no joint density, so its entropies are
+    minus infinity and MINDE's MI is unreliable. See the user guide's limits page."""
 
 
 def column_scaling(a, name):
@@ -100,9 +106,9 @@ def column_scaling(a, name):
 def standardise(a, mean, scale):
     """``(a - mean) / scale`` in float64, without overflow or underflow.
 
-    Numerator and denominator are first divided by the power of two nearest
-    ``scale``, which is exact: the result equals the plain formula wherever that
-    formula does not overflow.
+    Numerator and denominator are first divided by the power of two just above
+    ``scale``, which is exact: the result equals the plain formula, bit for bit,
+    wherever that formula does not overflow or underflow.
     """
     exponent = np.frexp(scale)[1]
     shifted = np.ldexp(a.astype(np.float64), -exponent) - np.ldexp(mean, -exponent)
