@@ -282,9 +282,9 @@ def divergence_causes(x, y, learning_rate):
     if size > EXTREME:
         return (
             f"Likely causes: extreme values ({where} reaches {size:.3g} standard "
-            "deviations from its mean: heavy tails or outliers; transform such "
-            "columns first, e.g. with QuantileTransformer or numpy.arcsinh), or "
-            f"{lower}."
+            "deviations from its mean: heavy tails or outliers; fit with "
+            "normal_scores=True, or transform such columns first, e.g. with "
+            f"numpy.arcsinh), or {lower}."
         )
     return (
         f"Likely cause: {lower} (the data have no extreme values: at most "

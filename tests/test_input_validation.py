@@ -401,7 +401,7 @@ def test_divergence_names_extreme_values():
         check_finite(float("nan"), 7, 3e-3, x, torch.zeros(100, 1))
     text = str(info.value)
     assert "step 7" in text and "column 1 of X reaches 50" in text
-    assert "QuantileTransformer" in text and "learning_rate (now 0.003)" in text
+    assert "normal_scores=True" in text and "learning_rate (now 0.003)" in text
 
 
 def test_non_finite_estimate_names_the_likely_cause(xy, monkeypatch):
