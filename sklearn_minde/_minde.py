@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, check_scalar
 from ._data import divergence_causes, scale_training_data, standardise
 from ._network import ACTIVATIONS, auto_hidden_dim
 from ._plumbing import (
+    conditioning_indices,
     fit_normal_scores,
     fitted_device,
     resolve_device,
@@ -39,7 +40,10 @@ class MINDEEstimator(BaseEstimator):
     MINDE (Franzese et al., ICLR 2024) trains one noise-prediction network on the
     forward diffusion of ``(X, y)`` and reads Kullback-Leibler divergences, hence
     mutual information (MI) and entropies, off the difference of its scores. All
-    results are in nats.
+    results are in nats. With ``conditioning_columns``, some columns of ``X`` form a
+    third variable Z, clean in every call of the network, and every estimate is
+    conditional on it: the conditional MI ``I(X; Y | Z)`` and entropies such as
+    ``H(X | Z)``.
 
     Parameters
     ----------
@@ -53,6 +57,15 @@ class MINDEEstimator(BaseEstimator):
         against the Gaussian reference ``N(0, sigma^2 I)`` on standardised data. One
         trained network yields both; ``estimates_`` reports both (with ``sigma=1``
         standing in for None).
+    conditioning_columns : None, int, str, array-like or slice, default=None
+        The columns of ``X`` that hold the conditioning variable Z: positions (an
+        int, a sequence of ints, a slice or a boolean mask) or, for a DataFrame,
+        column names. None: no Z, the unconditional estimator. Z is fed to every
+        network call and never diffused, so the network learns the scores of X
+        (and, with variant "j", of y) given Z, and ``mutual_information_`` is
+        ``I(X; y | Z)``, where X is the other columns. Z lives in ``X`` so that
+        every cross-validation split, search and pipeline splits it with the rows
+        (the user guide's page on conditional MI).
     beta_min, beta_max : float, default=0.1, 20.0
         Linear noise schedule ``beta(t)`` of the variance-preserving SDE on ``[0, 1]``.
     t_eps : float, default=1e-3
@@ -162,7 +175,8 @@ class MINDEEstimator(BaseEstimator):
         Differential entropies in nats, in the units of the original data (NaN with
         ``normal_scores=True``): keys
         ``"x"``, ``"x|y"`` (variant "c"); ``"xy"``, ``"x|y"``, ``"y|x"``, ``"x"``,
-        ``"y"`` (variant "j").
+        ``"y"`` (variant "j"). With ``conditioning_columns`` each is conditional on
+        Z as well: ``"x|z"``, ``"x|y,z"``, ``"xy|z"``...
     loss_curve_ : ndarray of shape (`n_iter_`,)
         Training loss (mean squared noise error per coordinate) at each step.
     validation_loss_curve_ : ndarray of shape (n_checks,)
@@ -186,7 +200,7 @@ class MINDEEstimator(BaseEstimator):
         over-fitting under ``early_stopping``, the check with the lowest held-out
         loss; else ``n_iter_``.
     n_features_in_ : int
-        Columns of X.
+        Columns of X (the conditioning columns included).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of X, when X is a DataFrame with string column names.
     network_ : torch.nn.Module
@@ -199,7 +213,11 @@ class MINDEEstimator(BaseEstimator):
     x_normal_scores_, y_normal_scores_ : QuantileTransformer
         The per-column maps to normal scores (only with ``normal_scores=True``).
     x_mean_, x_scale_ : ndarray of shape (`n_features_in_`,)
-        Column means and standard deviations of X's training rows (standardisation).
+        Column means and standard deviations of X's training rows (standardisation),
+        the conditioning columns included.
+    conditioning_columns_ : ndarray of int of shape (n_conditioning,)
+        The positions in X of Z's columns, resolved from ``conditioning_columns``
+        (empty without one).
     y_mean_, y_scale_ : ndarray of shape (n_targets,)
         The same for y.
     sde_ : VPSDE
@@ -249,6 +267,7 @@ class MINDEEstimator(BaseEstimator):
         self,
         variant="c",
         sigma=None,
+        conditioning_columns=None,
         beta_min=0.1,
         beta_max=20.0,
         t_eps=1e-3,
@@ -275,6 +294,7 @@ class MINDEEstimator(BaseEstimator):
     ):
         self.variant = variant
         self.sigma = sigma
+        self.conditioning_columns = conditioning_columns
         self.beta_min = beta_min
         self.beta_max = beta_max
         self.t_eps = t_eps
@@ -313,7 +333,8 @@ class MINDEEstimator(BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            First variable, continuous.
+            First variable, continuous, and the conditioning variable Z in the
+            ``conditioning_columns``.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Second variable, continuous.
 
@@ -324,6 +345,11 @@ class MINDEEstimator(BaseEstimator):
         """
         X, y = validate_xy(self, X, y, reset=True)
         self._check_params()
+        self.conditioning_columns_ = conditioning_indices(
+            self.conditioning_columns,
+            X.shape[1],
+            getattr(self, "feature_names_in_", None),
+        )
         with torch_threads(self.n_threads):
             return self._fit(X, y)
 
@@ -347,7 +373,8 @@ class MINDEEstimator(BaseEstimator):
         self.sde_ = VPSDE(
             self.beta_min, self.beta_max, self.t_eps, self.importance_sampling
         )
-        d = X.shape[1] + y.shape[1]
+        d = X.shape[1] + y.shape[1]  # network inputs, Z included
+        d_z = len(self.conditioning_columns_)
         self.hidden_dim_ = (
             auto_hidden_dim(d) if self.hidden_dim == "auto" else self.hidden_dim
         )
@@ -357,23 +384,22 @@ class MINDEEstimator(BaseEstimator):
         self.max_iter_ = config.max_iter
         results, terms = [], []
         for member, (train_rows, read_rows) in self._members(splits):
-            xt, yt = self._to_tensors(X[train_rows], y[train_rows], device)
-            xv, yv = self._to_tensors(X[read_rows], y[read_rows], device)
+            train_data = self._to_tensors(X[train_rows], y[train_rows], device)
+            read_data = self._to_tensors(X[read_rows], y[read_rows], device)
             network = init_network(
-                d,
+                d - d_z,
                 self.hidden_dim_,
                 self.n_blocks,
                 self.activation,
                 self.seed_,
-                reference=self._reference(xt, yt),
+                reference=self._reference(*train_data),
                 member=member,
+                n_conditioning=d_z,
             )
             result = train(
                 network.to(device),
-                xt,
-                yt,
-                xv,
-                yv,
+                *train_data,
+                *read_data,
                 self.sde_,
                 self._variant,
                 config,
@@ -382,9 +408,9 @@ class MINDEEstimator(BaseEstimator):
             )
             result.network = result.network.cpu()
             results.append(result)
-            terms.append(self._mi_terms(result.network, xv, yv, device, member))
+            terms.append(self._mi_terms(result.network, read_data, device, member))
         self._set_training_attributes(results, len(splits[0][0]))
-        self._set_estimates(terms, xt, yt)
+        self._set_estimates(terms, *train_data[:2])
         return self
 
     def _splits(self, n_samples, rng):
@@ -433,7 +459,10 @@ class MINDEEstimator(BaseEstimator):
         terms on its own held-out rows; ``x, y``, standardised training rows, for
         the error a non-finite estimate raises."""
         self.estimates_, self.estimates_std_, self.entropies_ = summarise(
-            terms, f"minde_{self._variant.name}", self._log_scale()
+            terms,
+            f"minde_{self._variant.name}",
+            self._log_scale(),
+            conditional=len(self.conditioning_columns_) > 0,
         )
         key = "minde_" + self._variant.name + ("" if self.sigma is None else "_sigma")
         self.mutual_information_ = self.estimates_[key]
@@ -468,20 +497,26 @@ class MINDEEstimator(BaseEstimator):
             estimate="mi" if self.sigma is None else "mi_sigma",
         )
 
-    def _reference(self, x, y):
+    def _reference(self, x, y, z):
         """The reference distribution of the network's skip, from training rows."""
         if self.reference == "standard":
             return StandardReference()
-        cov = fitted_covariance(x.double().cpu().numpy(), y.double().cpu().numpy())
-        return GaussianReference(cov, x.shape[1], self._variant.calls)
+        cov = fitted_covariance(*(v.double().cpu().numpy() for v in (x, y, z)))
+        return GaussianReference(cov, x.shape[1], self._variant.calls, z.shape[1])
 
     @property
     def _variant(self):
         return VARIANTS[self.variant]
 
     def _log_scale(self):
-        """Sum of the log column scales of X and of y (see ``_reader.log_jacobian``)."""
-        return {"x": np.log(self.x_scale_).sum(), "y": np.log(self.y_scale_).sum()}
+        """Sum of the log column scales of X (without Z, which only conditions) and
+        of y (see ``_reader.log_jacobian``)."""
+        x_scale = self.x_scale_[self._x_columns()]
+        return {"x": np.log(x_scale).sum(), "y": np.log(self.y_scale_).sum()}
+
+    def _x_columns(self):
+        """The positions in X of the first variable's columns: all but Z's."""
+        return np.delete(np.arange(self.n_features_in_), self.conditioning_columns_)
 
     def _check_params(self):
         if not (self.early_stopping == "auto" or isinstance(self.early_stopping, bool)):
@@ -593,39 +628,55 @@ class MINDEEstimator(BaseEstimator):
         return self.x_normal_scores_.transform(X), self.y_normal_scores_.transform(y)
 
     def _to_tensors(self, X, y, device):
-        """Standardise with the training statistics; float32 tensors on ``device``."""
+        """Standardise with the training statistics and split Z off X: float32
+        tensors ``(x, y, z)`` on ``device`` (z with 0 columns without one)."""
         xs = standardise(X, self.x_mean_, self.x_scale_)
         ys = standardise(y, self.y_mean_, self.y_scale_)
-        return (
-            torch.as_tensor(a, dtype=torch.float32, device=device) for a in (xs, ys)
+        zs = xs[:, self.conditioning_columns_]
+        return tuple(
+            torch.as_tensor(a, dtype=torch.float32, device=device)
+            for a in (xs[:, self._x_columns()], ys, zs)
         )
 
     # ---------------------------------------------------------------- estimation
     def _sigma_value(self):
         return 1.0 if self.sigma is None else float(self.sigma)
 
-    def _mi_terms(self, network, x, y, device, member):
+    def _mi_fn(self, network):
+        """``fn(x, y, z, t, eps_x, eps_y)``: the per-row terms of the estimates and
+        entropies under ``network``."""
+        sigma = self._sigma_value()
+
+        def fn(*draw):
+            return self._variant.mi_terms(network, *draw, self.sde_, sigma)
+
+        return fn
+
+    def _likelihood_fn(self, network):
+        """``fn(x, y, z, t, eps_x, eps_y)``: the per-row likelihood bound terms."""
+
+        def fn(*draw):
+            return {"bound": self._variant.likelihood_terms(network, *draw, self.sde_)}
+
+        return fn
+
+    def _mi_terms(self, network, data, device, member):
         """Per-row terms of the estimates and entropies of one member's network on
-        standardised tensors."""
-        network, sigma = self._on(network, device), self._sigma_value()
+        standardised tensors ``data = (x, y, z)``."""
+        return self._read(self._mi_fn(self._on(network, device)), data, device, member)
 
-        def fn(xc, yc, t, ex, ey):
-            return self._variant.mi_terms(network, xc, yc, t, ex, ey, self.sde_, sigma)
-
-        return self._read(fn, x, y, device, member)
-
-    def _read(self, fn, x, y, device, member, truncate=False):
+    def _read(self, fn, data, device, member, truncate=False):
         """:func:`per_sample_terms` with the member's estimation stream."""
         generator = make_generator(self.seed_, "estimation", device, member)
         return per_sample_terms(
-            fn, x, y, self.sde_, self.n_estimation_passes, generator, truncate
+            fn, *data, self.sde_, self.n_estimation_passes, generator, truncate
         )
 
-    def _ensemble_terms(self, make_fn, x, y, device, truncate=False):
+    def _ensemble_terms(self, make_fn, data, device, truncate=False):
         """Per-row terms on new data, averaged over the members' networks."""
         members = [None] if self.n_folds is None else range(len(self.networks_))
         parts = [
-            self._read(make_fn(self._on(net, device)), x, y, device, m, truncate)
+            self._read(make_fn(self._on(net, device)), data, device, m, truncate)
             for m, net in zip(members, self.networks_, strict=True)
         ]
         return {k: np.mean([p[k] for p in parts], axis=0) for k in parts[0]}
@@ -636,7 +687,8 @@ class MINDEEstimator(BaseEstimator):
         return network if device.type == "cpu" else copy.deepcopy(network).to(device)
 
     def _new_data(self, X, y):
-        """Validate data given after ``fit``; standardised tensors and the device."""
+        """Validate data given after ``fit``; standardised tensors ``(x, y, z)`` and
+        the device."""
         check_is_fitted(self)
         X, y = validate_xy(self, X, y, reset=False)
         if y.shape[1] != self.y_scale_.shape[0]:
@@ -645,7 +697,7 @@ class MINDEEstimator(BaseEstimator):
                 f"with {self.y_scale_.shape[0]}."
             )
         device = fitted_device(self.device_)
-        return *self._to_tensors(*self._normal_scores(X, y), device), device
+        return self._to_tensors(*self._normal_scores(X, y), device), device
 
     def estimate(self, X, y):
         """MI of new data under the fitted network, with its standard error.
@@ -662,19 +714,9 @@ class MINDEEstimator(BaseEstimator):
         std : float
             Its standard error (Monte Carlo and sampling noise; not network bias).
         """
-        x, y, device = self._new_data(X, y)
-        sigma = self._sigma_value()
-
-        def make_fn(network):
-            def fn(xc, yc, t, ex, ey):
-                return self._variant.mi_terms(
-                    network, xc, yc, t, ex, ey, self.sde_, sigma
-                )
-
-            return fn
-
+        data, device = self._new_data(X, y)
         with torch_threads(self.n_threads):
-            terms = self._ensemble_terms(make_fn, x, y, device)
+            terms = self._ensemble_terms(self._mi_fn, data, device)
         return mean_and_std(terms["mi"] if self.sigma is None else terms["mi_sigma"])
 
     def log_likelihood_bound(self, X, y):
@@ -683,7 +725,8 @@ class MINDEEstimator(BaseEstimator):
         page, docs/user_guide/method.rst).
 
         For variant "c" it bounds ``log p(x) + log p(x | y)``; for variant "j",
-        ``log p(x, y) + log p(x | y) + log p(y | x)``.
+        ``log p(x, y) + log p(x | y) + log p(y | x)``; each given z as well with
+        ``conditioning_columns``.
 
         Parameters
         ----------
@@ -694,19 +737,11 @@ class MINDEEstimator(BaseEstimator):
         -------
         bound : ndarray of shape (n_samples,)
         """
-        x, yt, device = self._new_data(X, y)
-
-        def make_fn(network):
-            def fn(xc, yc, t, ex, ey):
-                bound = self._variant.likelihood_terms(
-                    network, xc, yc, t, ex, ey, self.sde_
-                )
-                return {"bound": bound}
-
-            return fn
-
+        data, device = self._new_data(X, y)
         with torch_threads(self.n_threads):
-            terms = self._ensemble_terms(make_fn, x, yt, device, truncate=True)
+            terms = self._ensemble_terms(
+                self._likelihood_fn, data, device, truncate=True
+            )
         return likelihood_bound(terms["bound"], self._variant.calls, self._log_scale())
 
     def score(self, X, y):

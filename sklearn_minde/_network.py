@@ -1,4 +1,4 @@
-"""The noise-prediction network ``eps_theta([x; y], (tau_x, tau_y))``.
+"""The noise-prediction network ``eps_theta([x; y; z], (tau_x, tau_y))``.
 
 See the method page, docs/user_guide/method.rst.
 """
@@ -48,7 +48,7 @@ class ScoreNetwork(nn.Module):
     Parameters
     ----------
     n_features : int
-        ``D = d_x + d_y``, the width of the input and of the output.
+        ``D = d_x + d_y``, the width of the output.
     hidden_dim : int
         Width ``H`` of the hidden layers.
     n_blocks : int
@@ -60,14 +60,24 @@ class ScoreNetwork(nn.Module):
     reference : torch.nn.Module or None, default=None
         The distribution whose exact noise prediction the network's output is added
         to (``_reference.py``); None for :class:`StandardReference`.
+    n_conditioning : int, default=0
+        ``d_z``, the columns of the always clean conditioning variable, which the
+        network reads after ``[x; y]`` and does not predict.
     """
 
     def __init__(
-        self, n_features, hidden_dim, n_blocks, activation, n_times=2, reference=None
+        self,
+        n_features,
+        hidden_dim,
+        n_blocks,
+        activation,
+        n_times=2,
+        reference=None,
+        n_conditioning=0,
     ):
         super().__init__()
         self.reference = StandardReference() if reference is None else reference
-        self.input = nn.Linear(n_features, hidden_dim)
+        self.input = nn.Linear(n_features + n_conditioning, hidden_dim)
         self.time_embedding = nn.Sequential(
             nn.Linear(n_times, hidden_dim), nn.GELU(), nn.Linear(hidden_dim, hidden_dim)
         )
@@ -85,8 +95,9 @@ class ScoreNetwork(nn.Module):
 
         Parameters
         ----------
-        z : torch.Tensor of shape (n, D)
-            Network input ``[x; y]`` with each variable diffused, clean or zeroed.
+        z : torch.Tensor of shape (n, D + d_z)
+            Network input ``[x; y; z]`` with x and y each diffused, clean or zeroed,
+            and the conditioning variable clean.
         times : torch.Tensor of shape (n, 2)
             ``(tau_x, tau_y)``.
 

@@ -57,6 +57,72 @@ def validate_xy(estimator, X, y, reset):
     return X, y.reshape(-1, 1) if y.ndim == 1 else y
 
 
+def conditioning_indices(columns, n_features, feature_names=None):
+    """The columns of X that hold the conditioning variable Z, as indices.
+
+    Parameters
+    ----------
+    columns : None, int, str, array-like of int, bool or str, or slice
+        ``conditioning_columns`` as given: None for no Z; positions (negative ones
+        count from the end), a boolean mask, a slice, or column names of a
+        DataFrame.
+    n_features : int
+        Columns of X (Z included).
+    feature_names : ndarray of str or None, default=None
+        X's column names (``feature_names_in_``), for names in ``columns``.
+
+    Returns
+    -------
+    ndarray of int of shape (d_z,)
+        In the order given; empty for None.
+
+    Raises
+    ------
+    ValueError
+        When ``columns`` selects no column, a column twice, every column, or one
+        that X does not have.
+    """
+    if columns is None:
+        return np.arange(0)
+    given = f"conditioning_columns={columns!r}"
+    key = columns if isinstance(columns, slice) else np.asarray(columns)
+    if not isinstance(key, slice) and key.size == 0:
+        key = slice(0, 0)  # selects no column: refused below
+    if not isinstance(key, slice) and key.dtype.kind in "US":
+        names = [] if feature_names is None else list(feature_names)
+        missing = [c for c in key.ravel() if c not in names]
+        if missing:
+            raise ValueError(
+                f"{given}: X has no column named {missing[0]!r} (its column names "
+                f"are {names or 'unknown: X is not a DataFrame'})."
+            )
+        key = np.array([names.index(c) for c in key.ravel()])
+    elif not isinstance(key, slice) and key.dtype.kind not in "iub":
+        raise ValueError(
+            f"{given}: give column positions (int), a boolean mask, a slice or "
+            "column names."
+        )
+    try:
+        indices = np.atleast_1d(np.arange(n_features)[key]).astype(int)
+    except IndexError as exc:
+        raise ValueError(
+            f"{given} is out of range for X, which has {n_features} feature(s)."
+        ) from exc
+    if indices.size == 0:
+        raise ValueError(
+            f"{given} selects no column, so Z would have 0 columns. Pass "
+            "conditioning_columns=None for the unconditional MI."
+        )
+    if np.unique(indices).size < indices.size:
+        raise ValueError(f"{given} names a column of X more than once.")
+    if indices.size == n_features:
+        raise ValueError(
+            f"{given} takes all {n_features} feature(s) of X: X needs at least one "
+            "column besides the conditioning variable Z."
+        )
+    return indices
+
+
 def fit_normal_scores(a):
     """A per-column map to normal scores fitted on ``a`` (rows, columns).
 

@@ -17,15 +17,15 @@ CHUNK = 16384
 
 
 @torch.no_grad()
-def per_sample_terms(fn, x, y, sde, n_passes, generator, truncate=False):
+def per_sample_terms(fn, x, y, z, sde, n_passes, generator, truncate=False):
     """Average per-row terms over Monte Carlo passes, chunk by chunk.
 
     Parameters
     ----------
     fn : callable
-        ``fn(x, y, t, eps_x, eps_y)`` returning a dict of per-row tensors.
-    x, y : torch.Tensor of shape (n, d_x), (n, d_y)
-        Standardised rows.
+        ``fn(x, y, z, t, eps_x, eps_y)`` returning a dict of per-row tensors.
+    x, y, z : torch.Tensor of shape (n, d_x), (n, d_y), (n, d_z)
+        Standardised rows; z is the conditioning variable (``d_z = 0`` without one).
     sde : VPSDE
     n_passes : int
         Passes over the rows; each draws one time and one noise per row.
@@ -42,8 +42,10 @@ def per_sample_terms(fn, x, y, sde, n_passes, generator, truncate=False):
     total = {}
     for _ in range(n_passes):
         parts = [
-            fn(xc, yc, *draw_noise(xc, yc, sde, generator, truncate=truncate))
-            for xc, yc in zip(x.split(CHUNK), y.split(CHUNK), strict=True)
+            fn(xc, yc, zc, *draw_noise(xc, yc, sde, generator, truncate=truncate))
+            for xc, yc, zc in zip(
+                x.split(CHUNK), y.split(CHUNK), z.split(CHUNK), strict=True
+            )
         ]
         for k in parts[0]:
             total[k] = total.get(k, 0) + torch.cat([p[k] for p in parts])
@@ -74,6 +76,12 @@ def log_jacobian(diffused, log_scale):
 def entropy_variables(key):
     """The variables an entropy is over: ``"x|y"`` -> ``"x"``, ``"xy"`` -> ``"xy"``."""
     return key.split("|")[0]
+
+
+def given_z(key):
+    """The name of an entropy conditional on z as well: ``"x"`` -> ``"x|z"``,
+    ``"x|y"`` -> ``"x|y,z"``."""
+    return key + ("," if "|" in key else "|") + "z"
 
 
 def call_variables(roles):
@@ -117,7 +125,7 @@ def crossfit_mean_and_std(parts):
     return mean, float(np.sqrt(sampling + between / len(parts)))
 
 
-def summarise(terms, name, log_scale):
+def summarise(terms, name, log_scale, conditional=False):
     """Estimates, standard errors and entropies from per-row terms.
 
     Parameters
@@ -130,6 +138,9 @@ def summarise(terms, name, log_scale):
         ``name + "_sigma"``.
     log_scale : dict of {"x", "y"} to float
         See :func:`log_jacobian`.
+    conditional : bool, default=False
+        Whether the terms are conditional on a z: the entropies are then named by
+        :func:`given_z`.
 
     Returns
     -------
@@ -143,7 +154,7 @@ def summarise(terms, name, log_scale):
         f"{name}_sigma": crossfit_mean_and_std([t["mi_sigma"] for t in terms]),
     }
     entropies = {
-        k[2:]: float(
+        (given_z(k[2:]) if conditional else k[2:]): float(
             np.concatenate([t[k] for t in terms]).mean()
             + log_jacobian(entropy_variables(k[2:]), log_scale)
         )

@@ -8,10 +8,11 @@ of the reference distribution; training learns only how the data depart from it.
   the other, whose exact noise prediction is ``s_t z_t``.
 - :class:`GaussianReference`: the Gaussian fitted to the standardised training rows,
   per role: the marginal ``N(0, S_xx)``, the conditional ``N(A y, S_xx - A S_yx)``
-  given a clean ``y`` (``A = S_xy S_yy^-1``), and the joint ``N(0, S)``. Its exact
-  noise prediction is ``s_t (k_t^2 C + s_t^2 I)^-1 (z_t - k_t m)`` for mean ``m``
-  and covariance ``C``, computed through an eigendecomposition of ``C`` in
-  ``O(n d^2)``.
+  given a clean ``y`` (``A = S_xy S_yy^-1``), and the joint ``N(0, S)``; with a
+  conditioning variable z, each of them given z as well (z joins the clean side).
+  Its exact noise prediction is ``s_t (k_t^2 C + s_t^2 I)^-1 (z_t - k_t m)`` for
+  mean ``m`` and covariance ``C``, computed through an eigendecomposition of ``C``
+  in ``O(n d^2)``.
 """
 
 import numpy as np
@@ -31,13 +32,16 @@ class StandardReference(nn.Module):
     Clean variables get zero (``s_0 = 0``) and absent ones zero (their value is 0).
     """
 
-    def forward(self, vx, vy, role_x, role_y, t):
-        """The reference noise prediction of ``[vx; vy]``, shape ``(n, d)``.
+    def forward(self, vx, vy, z, role_x, role_y, t):
+        """The reference noise prediction of ``[vx; vy]``, shape ``(n, d_x + d_y)``.
 
         Parameters
         ----------
         vx, vy : torch.Tensor of shape (n, d_x), (n, d_y)
             The network's input values (diffused, clean or zero).
+        z : torch.Tensor of shape (n, d_z)
+            The clean conditioning variable (``d_z = 0`` without one); the standard
+            reference ignores it.
         role_x, role_y : torch.Tensor of shape (n, 1)
             Each row's roles.
         t : tuple of torch.Tensor of shape (n, 1)
@@ -49,46 +53,49 @@ class StandardReference(nn.Module):
         )
 
 
-def fitted_covariance(x, y):
-    """Sample covariance of the standardised rows ``[x, y]``, shape (d, d).
+def fitted_covariance(*variables):
+    """Sample covariance of the standardised rows ``[x, y, ...]``, shape (d, d).
 
     Not shrunk: Ledoit-Wolf shrinkage toward the identity lowered the Gaussian MI
     of bmi's multinormal-sparse-25-25 task from 1.07 to 0.74 nats (truth 1.02) at
     8,000 rows, a bias the network did not train away.
     """
-    return np.cov(np.hstack([x, y]), rowvar=False, bias=True)
+    return np.cov(np.hstack(variables), rowvar=False, bias=True)
 
 
-def role_gaussian(cov, d_x, roles):
+def role_gaussian(cov, d_x, roles, d_z=0):
     """The Gaussian of the diffused variables given the clean ones, for one role pair.
+
+    The conditioning variable z, the last ``d_z`` columns, is clean in every call.
 
     Parameters
     ----------
     cov : ndarray of shape (d, d)
-        Covariance of ``[x; y]``.
+        Covariance of ``[x; y; z]``.
     d_x : int
     roles : (int, int)
         ``(role_x, role_y)``; at least one is ``DIFFUSED``.
+    d_z : int, default=0
 
     Returns
     -------
-    diffused, clean : slice or None
-        Columns of ``[x; y]`` that are diffused, and clean (None when none).
-    mean_map : ndarray of shape (n_diffused, n_clean) or None
-        ``m = mean_map @ clean``.
+    diffused, clean : slice
+        Columns of ``[x; y]`` that are diffused, and clean (an empty slice when
+        none).
+    mean_map : ndarray of shape (n_diffused, n_clean + d_z)
+        ``m = mean_map @ [clean; z]``.
     covariance : ndarray of shape (n_diffused, n_diffused)
     """
-    blocks = {"x": slice(0, d_x), "y": slice(d_x, len(cov))}
-    diffused = [v for v, r in zip("xy", roles, strict=True) if r == DIFFUSED]
-    clean = [v for v, r in zip("xy", roles, strict=True) if r == CLEAN]
-    d_slice = blocks["x"] if diffused == ["x"] else blocks["y"]
-    if diffused == ["x", "y"]:
-        d_slice = slice(0, len(cov))
-    c_dd = cov[d_slice, d_slice]
-    if not clean:
-        return d_slice, None, None, c_dd
-    c_slice = blocks[clean[0]]
-    c_dc, c_cc = cov[d_slice, c_slice], cov[c_slice, c_slice]
+    d_xy = len(cov) - d_z
+    blocks = {"x": slice(0, d_x), "y": slice(d_x, d_xy), "": slice(0, 0)}
+    diffused = "".join(v for v, r in zip("xy", roles, strict=True) if r == DIFFUSED)
+    clean = "".join(v for v, r in zip("xy", roles, strict=True) if r == CLEAN)
+    d_slice = slice(0, d_xy) if diffused == "xy" else blocks[diffused]
+    c_slice = blocks[clean]
+    d_idx = np.arange(d_xy)[d_slice]
+    c_idx = np.concatenate([np.arange(d_xy)[c_slice], np.arange(d_xy, len(cov))])
+    c_dd = cov[np.ix_(d_idx, d_idx)]
+    c_dc, c_cc = cov[np.ix_(d_idx, c_idx)], cov[np.ix_(c_idx, c_idx)]
     mean_map = np.linalg.solve(c_cc, c_dc.T).T
     return d_slice, c_slice, mean_map, c_dd - mean_map @ c_dc.T
 
@@ -99,33 +106,34 @@ class GaussianReference(nn.Module):
     Parameters
     ----------
     cov : ndarray of shape (d, d)
-        Covariance of the standardised ``[x; y]`` (e.g. :func:`fitted_covariance`).
+        Covariance of the standardised ``[x; y; z]`` (e.g. :func:`fitted_covariance`).
     d_x : int
         Columns of x.
     calls : tuple of (int, int)
         The role pairs the network is called with (a variant's ``calls``).
+    d_z : int, default=0
+        Columns of the conditioning variable z, clean in every call: each role's
+        Gaussian is conditional on it.
     """
 
-    def __init__(self, cov, d_x, calls):
+    def __init__(self, cov, d_x, calls, d_z=0):
         super().__init__()
         self.calls = tuple(tuple(c) for c in calls)
         self.slices = []
         for i, roles in enumerate(self.calls):
             if DIFFUSED not in roles:
                 raise ValueError(f"no diffused variable in the role pair {roles}")
-            d_slice, c_slice, mean_map, c = role_gaussian(cov, d_x, roles)
+            d_slice, c_slice, mean_map, c = role_gaussian(cov, d_x, roles, d_z)
             eigval, eigvec = np.linalg.eigh(c)
             self.register_buffer(
                 f"eigval_{i}", _tensor(np.maximum(eigval, MIN_EIGENVALUE))
             )
             self.register_buffer(f"eigvec_{i}", _tensor(eigvec))
-            self.register_buffer(
-                f"mean_map_{i}", _tensor(mean_map if mean_map is not None else [])
-            )
+            self.register_buffer(f"mean_map_{i}", _tensor(mean_map))
             self.slices.append((d_slice, c_slice))
 
-    def forward(self, vx, vy, role_x, role_y, t):
-        """The reference noise prediction of ``[vx; vy]``, shape ``(n, d)``.
+    def forward(self, vx, vy, z, role_x, role_y, t):
+        """The reference noise prediction of ``[vx; vy]``, shape ``(n, d_x + d_y)``.
 
         Parameters are those of :meth:`StandardReference.forward`.
         """
@@ -135,11 +143,10 @@ class GaussianReference(nn.Module):
         for i, (roles, (d_slice, c_slice)) in enumerate(
             zip(self.calls, self.slices, strict=True)
         ):
-            z = v[:, d_slice]
-            if c_slice is not None:
-                z = z - k * (v[:, c_slice] @ getattr(self, f"mean_map_{i}").T)
+            clean = torch.cat([v[:, c_slice], z], 1)
+            w = v[:, d_slice] - k * (clean @ getattr(self, f"mean_map_{i}").T)
             eigval, eigvec = getattr(self, f"eigval_{i}"), getattr(self, f"eigvec_{i}")
-            w = (z @ eigvec) * (s / (k**2 * eigval + s**2))
+            w = (w @ eigvec) * (s / (k**2 * eigval + s**2))
             piece = torch.zeros_like(v)
             piece[:, d_slice] = w @ eigvec.T
             rows = (role_x == roles[0]) & (role_y == roles[1])

@@ -53,15 +53,28 @@ def make_generator(seed, name, device, member=None):
 
 
 def init_network(
-    n_features, hidden_dim, n_blocks, activation, seed, reference=None, member=None
+    n_features,
+    hidden_dim,
+    n_blocks,
+    activation,
+    seed,
+    reference=None,
+    member=None,
+    n_conditioning=0,
 ):
     """A :class:`ScoreNetwork` initialised from the stream ``"init"`` of ``seed``.
 
-    torch's global RNG is left untouched. ``reference`` is passed on.
+    torch's global RNG is left untouched. ``reference`` and ``n_conditioning`` are
+    passed on.
     """
     with seeded_cpu_rng(stream_seed(seed, "init", member)):
         return ScoreNetwork(
-            n_features, hidden_dim, n_blocks, activation, reference=reference
+            n_features,
+            hidden_dim,
+            n_blocks,
+            activation,
+            reference=reference,
+            n_conditioning=n_conditioning,
         )
 
 
@@ -151,12 +164,12 @@ class TrainingResult:
 MIN_VALIDATION_DRAWS = 4096
 
 
-def validation_draws(x_val, y_val, sde, generator):
+def validation_draws(x_val, y_val, z_val, sde, generator):
     """Fixed held-out rows and draws for the checks, rows repeated with fresh noise
-    up to :data:`MIN_VALIDATION_DRAWS`: ``(x, y, t, eps_x, eps_y)``."""
+    up to :data:`MIN_VALIDATION_DRAWS`: ``(x, y, z, t, eps_x, eps_y)``."""
     repeats = -(-MIN_VALIDATION_DRAWS // x_val.shape[0])
-    x, y = x_val.repeat(repeats, 1), y_val.repeat(repeats, 1)
-    return (x, y, *draw_noise(x, y, sde, generator))
+    x, y, z = (v.repeat(repeats, 1) for v in (x_val, y_val, z_val))
+    return (x, y, z, *draw_noise(x, y, sde, generator))
 
 
 def held_out_check(ema, draws, sde, variant, config, roles_generator):
@@ -242,7 +255,7 @@ def draw_noise(x, y, sde, generator, truncate=False):
     return t, ex, ey
 
 
-def training_step(network, optimizer, x, y, batch_size, sde, variant, generator):
+def training_step(network, optimizer, x, y, z, batch_size, sde, variant, generator):
     """One Adam step on the denoising loss of a random minibatch.
 
     Returns
@@ -251,9 +264,9 @@ def training_step(network, optimizer, x, y, batch_size, sde, variant, generator)
         The minibatch loss, detached (a scalar on the training device).
     """
     idx = torch.randint(x.shape[0], (batch_size,), generator=generator, device=x.device)
-    xb, yb = x[idx], y[idx]
+    xb, yb, zb = x[idx], y[idx], z[idx]
     t, ex, ey = draw_noise(xb, yb, sde, generator)
-    loss = variant.training_loss(network, xb, yb, t, ex, ey, sde, generator)
+    loss = variant.training_loss(network, xb, yb, zb, t, ex, ey, sde, generator)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
@@ -281,7 +294,9 @@ def check_finite(loss, step, learning_rate, x, y):
         )
 
 
-def train(network, x, y, x_val, y_val, sde, variant, config, seed, member=None):
+def train(
+    network, x, y, z, x_val, y_val, z_val, sde, variant, config, seed, member=None
+):
     """Adam on the denoising loss with an EMA of the weights and early stopping.
 
     Host and device synchronise only at checks.
@@ -290,9 +305,10 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed, member=None):
     ----------
     network : torch.nn.Module
         The initialised network, on the device of the data.
-    x, y : torch.Tensor of shape (n_train, d_x), (n_train, d_y)
-        Standardised training rows.
-    x_val, y_val : torch.Tensor of shape (n_val, d_x), (n_val, d_y)
+    x, y, z : torch.Tensor of shape (n_train, d_x), (n_train, d_y), (n_train, d_z)
+        Standardised training rows; z is the conditioning variable (``d_z = 0``
+        without one).
+    x_val, y_val, z_val : torch.Tensor of shape (n_val, d_x), (n_val, d_y), (n_val, d_z)
         Standardised held-out rows, for the held-out loss.
     sde : VPSDE
     variant : object
@@ -315,7 +331,11 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed, member=None):
     optimizer = torch.optim.Adam(params, lr=config.learning_rate, fused=True)
     # fixed draws for the checks, so that checks compare like with like
     draws = validation_draws(
-        x_val, y_val, sde, make_generator(seed, "validation_draws", device, member)
+        x_val,
+        y_val,
+        z_val,
+        sde,
+        make_generator(seed, "validation_draws", device, member),
     )
     losses = torch.zeros(config.max_iter, device=device)
     curves = {"loss": [], "mi": [], "mi_std": [], "step": []}
@@ -324,7 +344,7 @@ def train(network, x, y, x_val, y_val, sde, variant, config, seed, member=None):
     with progress_bar(config.max_iter, config.verbose) as bar:
         while step < config.max_iter:
             losses[step] = training_step(
-                network, optimizer, x, y, config.batch_size, sde, variant, gen
+                network, optimizer, x, y, z, config.batch_size, sde, variant, gen
             )
             ema_update(ema_params, params, ema_decay_at(step, config.ema_decay))
             step += 1

@@ -2,8 +2,12 @@
 
 From the method page (docs/user_guide/method.rst). Everything works on
 standardised tensors of shape
-``(n, d_x)`` and ``(n, d_y)``; one draw of ``t`` (shape ``(n, 1)``) and of the noises is
-shared by every network call that belongs to one sample. Scores never appear
+``(n, d_x)``, ``(n, d_y)`` and ``(n, d_z)``; one draw of ``t`` (shape ``(n, 1)``) and
+of the noises is shared by every network call that belongs to one sample. ``z`` is the
+conditioning variable of a conditional MI ``I(X; Y | Z)`` (section 10 of the method
+page): clean in every call, never diffused, so it needs neither a role, a time nor a
+noise; ``d_z = 0`` without one. With a z every score, estimate and entropy below is
+conditional on it as well (``"x|y"`` reads ``H(X | Y, Z)``). Scores never appear
 explicitly: with ``score = -eps / s_t`` and one ``t`` per sample,
 ``g^2 ||s_a - s_b||^2 = r(t) ||eps_a - eps_b||^2``.
 """
@@ -44,8 +48,11 @@ def network_input(v, role, t, eps, sde):
     return value, time
 
 
-def predict_noise(network, x, y, role_x, role_y, t, eps_x, eps_y, sde):
+def predict_noise(network, x, y, z, role_x, role_y, t, eps_x, eps_y, sde):
     """``eps_theta`` split into its X and Y parts, for per-sample roles.
+
+    The network sees ``[x; y; z]`` with x and y in their roles and z clean, and the
+    times ``(tau_x, tau_y)``; it predicts the noise of x and y only.
 
     The network learns a residual over the exact noise prediction of its reference
     distribution (``network.reference``, see ``_reference.py``): ``s_t * value``
@@ -56,13 +63,13 @@ def predict_noise(network, x, y, role_x, role_y, t, eps_x, eps_y, sde):
     """
     vx, tx = network_input(x, role_x, t, eps_x, sde)
     vy, ty = network_input(y, role_y, t, eps_y, sde)
-    z = torch.cat([vx, vy], dim=1)
-    skip = network.reference(vx, vy, role_x, role_y, (sde.mean_coef(t), sde.std(t)))
-    out = network(z, torch.cat([tx, ty], dim=1)) + skip
+    kt = (sde.mean_coef(t), sde.std(t))
+    skip = network.reference(vx, vy, z, role_x, role_y, kt)
+    out = network(torch.cat([vx, vy, z], dim=1), torch.cat([tx, ty], dim=1)) + skip
     return out[:, : x.shape[1]], out[:, x.shape[1] :]
 
 
-def predict_noise_calls(network, x, y, t, eps_x, eps_y, sde, calls):
+def predict_noise_calls(network, x, y, z, t, eps_x, eps_y, sde, calls):
     """Several network calls with fixed roles, on the same draws, in one forward pass.
 
     Parameters
@@ -81,6 +88,7 @@ def predict_noise_calls(network, x, y, t, eps_x, eps_y, sde, calls):
         network,
         x.repeat(k, 1),
         y.repeat(k, 1),
+        z.repeat(k, 1),
         roles[:, :1],
         roles[:, 1:],
         t.repeat(k, 1),
@@ -158,21 +166,23 @@ class _Variant:
         roles = torch.tensor(self.calls, device=device)[idx]
         return roles[:, :1], roles[:, 1:]
 
-    def training_loss(self, network, x, y, t, eps_x, eps_y, sde, generator):
+    def training_loss(self, network, x, y, z, t, eps_x, eps_y, sde, generator):
         """Mean squared noise error on the diffused coordinates (a scalar)."""
-        rows = self.training_loss_rows(network, x, y, t, eps_x, eps_y, sde, generator)
+        rows = self.training_loss_rows(
+            network, x, y, z, t, eps_x, eps_y, sde, generator
+        )
         return rows.mean() / (x.shape[1] + y.shape[1])
 
-    def training_loss_rows(self, network, x, y, t, eps_x, eps_y, sde, generator):
+    def training_loss_rows(self, network, x, y, z, t, eps_x, eps_y, sde, generator):
         """Squared noise error on the diffused coordinates of each row, shape (n,);
         each row's roles are drawn from ``mixture`` with ``generator``."""
         role_x, role_y = self.training_roles(x.shape[0], generator, x.device)
-        ex, ey = predict_noise(network, x, y, role_x, role_y, t, eps_x, eps_y, sde)
+        ex, ey = predict_noise(network, x, y, z, role_x, role_y, t, eps_x, eps_y, sde)
         err = (role_x == DIFFUSED) * (ex - eps_x).square().sum(1, keepdim=True)
         err = err + (role_y == DIFFUSED) * (ey - eps_y).square().sum(1, keepdim=True)
         return err[:, 0]
 
-    def kl_terms(self, network, x, y, t, eps_x, eps_y, sde, sigma):
+    def kl_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
         """Per-sample terms of every KL the estimates need, from one draw.
 
         Returns
@@ -185,7 +195,9 @@ class _Variant:
         weight : torch.Tensor of shape (n,)
             The importance weight ``w(t) = r(t) / q(t)``.
         """
-        outputs = predict_noise_calls(network, x, y, t, eps_x, eps_y, sde, self.calls)
+        outputs = predict_noise_calls(
+            network, x, y, z, t, eps_x, eps_y, sde, self.calls
+        )
         xt, yt = sde.perturb(x, t, eps_x), sde.perturb(y, t, eps_y)
         ref_x, ref_y = (
             reference_noise(xt, t, sde, sigma),
@@ -202,9 +214,11 @@ class _Variant:
             kl_ref.append(0.5 * weight * sq)
         return outputs, kl_ref, weight
 
-    def likelihood_terms(self, network, x, y, t, eps_x, eps_y, sde):
+    def likelihood_terms(self, network, x, y, z, t, eps_x, eps_y, sde):
         """Per-sample sum of the log-likelihood bounds of every density in ``calls``."""
-        outputs = predict_noise_calls(network, x, y, t, eps_x, eps_y, sde, self.calls)
+        outputs = predict_noise_calls(
+            network, x, y, z, t, eps_x, eps_y, sde, self.calls
+        )
         total = torch.zeros(x.shape[0], device=x.device)
         for (role_x, role_y), (ex, ey) in zip(self.calls, outputs, strict=True):
             eps_hat = [e for r, e in ((role_x, ex), (role_y, ey)) if r == DIFFUSED]
@@ -227,7 +241,7 @@ class ConditionalVariant(_Variant):
     mixture = (0.5, 0.5)
     densities = "log p(x) + log p(x | y)"
 
-    def mi_terms(self, network, x, y, t, eps_x, eps_y, sde, sigma):
+    def mi_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
         """Per-sample terms of the plain and sigma estimates, and of the entropies.
 
         Returns
@@ -236,7 +250,7 @@ class ConditionalVariant(_Variant):
             ``"mi"``, ``"mi_sigma"``, ``"h_x"``, ``"h_x|y"``.
         """
         out, (kl_marg, kl_cond), w = self.kl_terms(
-            network, x, y, t, eps_x, eps_y, sde, sigma
+            network, x, y, z, t, eps_x, eps_y, sde, sigma
         )
         (marg, _), (cond, _) = out
         h_ref = gaussian_entropy_terms(x, sigma)
@@ -261,7 +275,7 @@ class JointVariant(_Variant):
     mixture = (0.5, 0.25, 0.25)
     densities = "log p(x, y) + log p(x | y) + log p(y | x)"
 
-    def mi_terms(self, network, x, y, t, eps_x, eps_y, sde, sigma):
+    def mi_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
         """Per-sample terms of the plain and sigma estimates, and of the entropies.
 
         Returns
@@ -270,7 +284,7 @@ class JointVariant(_Variant):
             ``"mi"``, ``"mi_sigma"``, ``"h_xy"``, ``"h_x|y"``, ``"h_y|x"``, ``"h_x"``,
             ``"h_y"``.
         """
-        out, kls, w = self.kl_terms(network, x, y, t, eps_x, eps_y, sde, sigma)
+        out, kls, w = self.kl_terms(network, x, y, z, t, eps_x, eps_y, sde, sigma)
         (joint_x, joint_y), (cond_x, _), (_, cond_y) = out
         kl_joint, kl_x_given_y, kl_y_given_x = kls
         h_xy = gaussian_entropy_terms(torch.cat([x, y], 1), sigma) - kl_joint

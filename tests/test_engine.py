@@ -75,8 +75,10 @@ def test_train_returns_a_result_and_repeats_with_the_seed():
             init_network(3, 16, 1, "silu", 4),
             x,
             y,
+            x[:, :0],
             x[:50],
             y[:50],
+            x[:50, :0],
             sde,
             VARIANTS["c"],
             _config(),
@@ -100,8 +102,10 @@ def test_train_stops_early_on_a_flat_held_out_loss():
         init_network(3, 16, 1, "silu", 0),
         x,
         y,
+        x[:, :0],
         x[:50],
         y[:50],
+        x[:50, :0],
         sde,
         VARIANTS["j"],
         config,
@@ -143,10 +147,12 @@ def test_per_sample_terms_averages_passes_over_chunks(monkeypatch):
     x, y = _data(n=20)
     sde = VPSDE(0.1, 20.0, 1e-3)
 
-    def fn(xc, yc, t, ex, ey):
-        return {"t": t[:, 0], "x": xc[:, 0]}
+    def fn(xc, yc, zc, t, ex, ey):
+        return {"t": t[:, 0], "x": xc[:, 0], "z": zc[:, 0]}
 
-    out = per_sample_terms(fn, x, y, sde, 3, torch.Generator().manual_seed(0))
+    z = -x[:, :1]
+    out = per_sample_terms(fn, x, y, z, sde, 3, torch.Generator().manual_seed(0))
     np.testing.assert_allclose(out["x"], x[:, 0].double().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(out["z"], z[:, 0].double().numpy(), rtol=1e-6)
     assert out["t"].shape == (20,) and out["t"].dtype == np.float64
     assert len(np.unique(out["t"])) == 20  # a fresh draw per row and pass

@@ -408,8 +408,8 @@ def test_non_finite_estimate_names_the_likely_cause(xy, monkeypatch):
     """A non-finite estimate raises with the causes it can see, not a NaN."""
     summarise = sklearn_minde._minde.summarise
 
-    def nan_estimates(*args):
-        estimates, stds, entropies = summarise(*args)
+    def nan_estimates(*args, **kwargs):
+        estimates, stds, entropies = summarise(*args, **kwargs)
         return dict.fromkeys(estimates, np.nan), stds, entropies
 
     monkeypatch.setattr(sklearn_minde._minde, "summarise", nan_estimates)

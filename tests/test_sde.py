@@ -264,7 +264,8 @@ def test_network_input_roles(sde):
 # ------------------------------------------- estimator formulas with exact scores
 def _exact_predict_noise(cov):
     """A drop-in for ``_variants.predict_noise`` that returns the exact noise
-    prediction E[eps | network input] for data ``[x; y] ~ N(0, cov)``.
+    prediction E[eps | network input] for data ``[x; y; z] ~ N(0, cov)``, where the
+    conditioning variable z (possibly with 0 columns) is clean in every call.
 
     A diffused coordinate is observed as ``k_t v + s_t eps``, a clean one as ``v``
     (k = 1, s = 0), an absent one not at all (k = 0, s = 1, value 0). The observation
@@ -272,18 +273,19 @@ def _exact_predict_noise(cov):
     """
     cov = torch.as_tensor(cov, dtype=torch.float64)
 
-    def predict_noise(network, x, y, role_x, role_y, t, eps_x, eps_y, sde):
-        dx = x.shape[1]
-        v = torch.cat([x, y], 1).double()
-        eps = torch.cat([eps_x, eps_y], 1).double()
-        role = torch.cat([role_x.expand_as(x), role_y.expand_as(y)], 1)
+    def predict_noise(network, x, y, z, role_x, role_y, t, eps_x, eps_y, sde):
+        dx, dy = x.shape[1], y.shape[1]
+        v = torch.cat([x, y, z], 1).double()
+        eps = torch.cat([eps_x, eps_y, torch.zeros_like(z)], 1).double()
+        role_z = torch.full(z.shape, CLEAN, dtype=role_x.dtype)
+        role = torch.cat([role_x.expand_as(x), role_y.expand_as(y), role_z], 1)
         t = t.double()
         k = torch.where(role == DIFFUSED, sde.mean_coef(t), (role == CLEAN).double())
         s = torch.where(role == DIFFUSED, sde.std(t), (role == ABSENT).double())
         w = torch.where(role == ABSENT, torch.zeros_like(v), k * v + s * eps)
         c = k[:, :, None] * cov * k[:, None, :] + torch.diag_embed(s**2)
         out = (s * torch.linalg.solve(c, w.unsqueeze(-1)).squeeze(-1)).to(x.dtype)
-        return out[:, :dx], out[:, dx:]
+        return out[:, :dx], out[:, dx : dx + dy]
 
     return predict_noise
 
@@ -316,20 +318,23 @@ COVARIANCES = {
 
 
 def _exact_terms(
-    monkeypatch, cov, dx, name, sigma, n=100_000, seed=0, likelihood=False
+    monkeypatch, cov, dx, name, sigma, n=100_000, seed=0, likelihood=False, dz=0
 ):
+    """Per-row terms of variant ``name`` with the exact scores of ``N(0, cov)`` over
+    ``[x; y; z]``, z the last ``dz`` columns."""
     monkeypatch.setattr(variants, "predict_noise", _exact_predict_noise(cov))
     sde = VPSDE(BETA_MIN, BETA_MAX, T_EPS)
     gen = torch.Generator().manual_seed(seed)
     chol = torch.linalg.cholesky(torch.tensor(cov, dtype=torch.float64)).float()
     v = torch.randn(n, len(cov), generator=gen) @ chol.T
-    x, y = v[:, :dx], v[:, dx:]
+    x, y, z = v[:, :dx], v[:, dx : len(cov) - dz], v[:, len(cov) - dz :]
     t = sde.sample_time(n, gen, torch.device("cpu"), truncate=likelihood)
     ex, ey = torch.randn(x.shape, generator=gen), torch.randn(y.shape, generator=gen)
+    variant = VARIANTS[name]
     with torch.no_grad():
         if likelihood:
-            return VARIANTS[name].likelihood_terms(None, x, y, t, ex, ey, sde).double()
-        terms = VARIANTS[name].mi_terms(None, x, y, t, ex, ey, sde, sigma)
+            return variant.likelihood_terms(None, x, y, z, t, ex, ey, sde).double()
+        terms = variant.mi_terms(None, x, y, z, t, ex, ey, sde, sigma)
     return {k: v.double() for k, v in terms.items()}
 
 
@@ -377,8 +382,9 @@ def test_likelihood_bound_is_a_lower_bound_for_a_wrong_model(monkeypatch):
     v = torch.randn(n, 2, generator=gen) @ chol.T
     t = sde.sample_time(n, gen, torch.device("cpu"), truncate=True)
     ex, ey = torch.randn(n, 1, generator=gen), torch.randn(n, 1, generator=gen)
+    x, y, z = v[:, :1], v[:, 1:], v[:, :0]
     with torch.no_grad():
-        bound = VARIANTS["c"].likelihood_terms(None, v[:, :1], v[:, 1:], t, ex, ey, sde)
+        bound = VARIANTS["c"].likelihood_terms(None, x, y, z, t, ex, ey, sde)
     mean, se = _mean_se(bound.double())
     # the independent model gets log p(x) right and log p(x | y) wrong by the MI
     assert mean < truth - _gaussian_truth(cov, 1)["mi"] + 4 * se + 0.01
@@ -390,30 +396,134 @@ CALLS = ((DIFFUSED, ABSENT), (DIFFUSED, CLEAN), (DIFFUSED, DIFFUSED),
          (CLEAN, DIFFUSED), (ABSENT, DIFFUSED))
 
 
-@pytest.mark.parametrize("cov,dx", COVARIANCES.values(), ids=COVARIANCES.keys())
-def test_gaussian_reference_is_the_exact_gaussian_noise_prediction(cov, dx):
+def _covariance(loadings, order):
+    """``L L^T`` for lower-triangular loadings ``L`` (a linear model in which each
+    variable is built from the ones before it plus its own noise), with the
+    coordinates then put in ``order``."""
+    low = np.asarray(loadings, dtype=float)
+    cov = low @ low.T
+    return cov[np.ix_(order, order)]
+
+
+#: Covariances of ``[x; y; z]`` with ``(d_x, d_z)``. "1+1+1": z a common cause of x
+#: and y, x a cause of y (built in the order z, x, y). "2+1+2": random loadings.
+CMI_COVARIANCES = {
+    "1+1+1": (
+        _covariance([[1.0, 0, 0], [0.9, 0.5, 0], [1.06, 0.2, 0.5]], [1, 2, 0]),
+        1,
+        1,
+    ),
+    "2+1+2": (
+        _covariance(
+            np.tril(np.random.default_rng(4).normal(size=(5, 5)) * 0.6, -1)
+            + np.eye(5),
+            range(5),
+        ),
+        2,
+        2,
+    ),
+}
+
+#: Every covariance with its ``(d_x, d_z)``: without z and with it.
+ALL_COVARIANCES = {
+    **{k: (cov, dx, 0) for k, (cov, dx) in COVARIANCES.items()},
+    **CMI_COVARIANCES,
+}
+
+
+@pytest.mark.parametrize(
+    "cov,dx,dz", ALL_COVARIANCES.values(), ids=ALL_COVARIANCES.keys()
+)
+def test_gaussian_reference_is_the_exact_gaussian_noise_prediction(cov, dx, dz):
     """With the network's output at zero (its initial state), the Gaussian reference
-    predicts exactly E[eps | input] of N(0, cov) for every role pair, which the test
-    computes by solving the full observation covariance instead."""
+    predicts exactly E[eps | input] of N(0, cov) for every role pair, given the clean
+    z when there is one, which the test computes by solving the full observation
+    covariance instead."""
     from sklearn_minde._network import ScoreNetwork
     from sklearn_minde._reference import GaussianReference
 
     sde = VPSDE(BETA_MIN, BETA_MAX, T_EPS)
-    network = ScoreNetwork(len(cov), 8, 1, "silu",
-                           reference=GaussianReference(cov, dx, CALLS))
+    d = len(cov)
+    network = ScoreNetwork(d - dz, 8, 1, "silu", n_conditioning=dz,
+                           reference=GaussianReference(cov, dx, CALLS, dz))
     gen = torch.Generator().manual_seed(0)
     n = 500
-    v = torch.randn(n, len(cov), generator=gen)
-    x, y = v[:, :dx], v[:, dx:]
+    v = torch.randn(n, d, generator=gen)
+    x, y, z = v[:, :dx], v[:, dx : d - dz], v[:, d - dz :]
     pick = torch.randint(len(CALLS), (n,), generator=gen)
     roles = torch.tensor(CALLS)[pick]
     t = sde.sample_time(n, gen, torch.device("cpu"))
     ex, ey = torch.randn(x.shape, generator=gen), torch.randn(y.shape, generator=gen)
-    args = (x, y, roles[:, :1], roles[:, 1:], t, ex, ey, sde)
+    args = (x, y, z, roles[:, :1], roles[:, 1:], t, ex, ey, sde)
     with torch.no_grad():
         got = torch.cat(variants.predict_noise(network, *args), 1)
     want = torch.cat(_exact_predict_noise(cov)(None, *args), 1)
     torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+
+
+# ------------------------------------------------ conditional MI (section 10)
+def _gaussian_cmi_truth(cov, dx, dz):
+    """Closed-form I(X; Y | Z) and conditional entropies of N(0, cov) over
+    ``[x; y; z]``: the CMI by the log-determinant formula of METHOD.md section 10,
+    each entropy ``H(A | B)`` from the Schur complement of B's block."""
+    d = len(cov)
+    cols = {"x": range(dx), "y": range(dx, d - dz), "z": range(d - dz, d)}
+
+    def idx(names):
+        return [i for v in names for i in cols[v]]
+
+    def logdet(names):
+        return np.linalg.slogdet(cov[np.ix_(idx(names), idx(names))])[1]
+
+    def h(a, b):
+        ia, ib = idx(a), idx(b)
+        c_ab = cov[np.ix_(ia, ib)]
+        schur = cov[np.ix_(ia, ia)] - c_ab @ np.linalg.solve(
+            cov[np.ix_(ib, ib)], c_ab.T
+        )
+        gauss = 0.5 * len(ia) * math.log(2 * math.pi * math.e)
+        return gauss + 0.5 * np.linalg.slogdet(schur)[1]
+
+    out = {"x|z": h("x", "z"), "x|y,z": h("x", "yz"), "xy|z": h("xy", "z")}
+    out.update({"y|x,z": h("y", "xz"), "y|z": h("y", "z")})
+    out["mi"] = 0.5 * (logdet("xz") + logdet("yz") - logdet("z") - logdet("xyz"))
+    return out
+
+
+@pytest.mark.parametrize(
+    "cov,dx,dz", CMI_COVARIANCES.values(), ids=CMI_COVARIANCES.keys()
+)
+@pytest.mark.parametrize("name", ["c", "j"])
+@pytest.mark.parametrize("sigma", [1.0, 0.5])
+def test_conditional_estimates_with_exact_scores(monkeypatch, cov, dx, dz, name, sigma):
+    """With the exact Gaussian scores given a clean z, the MI terms of both forms
+    average to the closed-form I(X; Y | Z) and the entropy terms to the conditional
+    entropies (H(X | Z), H(X | Y, Z), ...), up to Monte Carlo noise."""
+    from sklearn_minde._reader import given_z
+
+    truth = _gaussian_cmi_truth(cov, dx, dz)
+    d_xy = len(cov) - dz
+    unconditional = _gaussian_truth(cov[:d_xy, :d_xy], dx)["mi"]
+    assert abs(truth["mi"] - unconditional) > 0.1  # the z matters
+    terms = _exact_terms(monkeypatch, cov, dx, name, sigma, dz=dz)
+    for key, values in terms.items():
+        value = truth["mi"] if key.startswith("mi") else truth[given_z(key[2:])]
+        mean, se = _mean_se(values)
+        assert abs(mean - value) < 4 * se + 5e-3, (key, mean, value, se)
+
+
+@pytest.mark.parametrize("name", ["c", "j"])
+def test_conditional_likelihood_bound_with_exact_scores(monkeypatch, name):
+    """With the exact scores given z the bound matches the expected conditional
+    log-likelihoods: log p(x | z) + log p(x | y, z) for "c"; for "j",
+    log p(x, y | z) + log p(x | y, z) + log p(y | x, z)."""
+    cov, dx, dz = CMI_COVARIANCES["1+1+1"]
+    truth = _gaussian_cmi_truth(cov, dx, dz)
+    keys = {"c": ("x|z", "x|y,z"), "j": ("xy|z", "x|y,z", "y|x,z")}[name]
+    expected = -sum(truth[k] for k in keys)
+    terms = _exact_terms(monkeypatch, cov, dx, name, None, likelihood=True, dz=dz)
+    mean, se = _mean_se(terms)
+    assert abs(mean - expected) < 4 * se + 0.01, (mean, expected, se)
 
 
 @pytest.mark.parametrize("name", ["c", "j"])
@@ -439,3 +549,30 @@ def test_untrained_network_with_gaussian_reference_reads_the_gaussian_mi(name):
     standard = MINDEEstimator(variant=name, max_iter=1, learning_rate=1e-12,
                               random_state=0).fit(v[:, :dx], v[:, dx:])
     assert standard.mutual_information_ < 1e-6  # the independent reference reads 0
+
+
+@pytest.mark.parametrize("name", ["c", "j"])
+def test_untrained_network_with_gaussian_reference_reads_the_gaussian_cmi(name):
+    """With conditioning columns, the Gaussian reference conditions every role on
+    z: the untrained network reads the closed-form I(X; Y | Z) and the conditional
+    entropies, in the units of the data. Z stands first in X here, so the test also
+    checks that the named columns, not the last ones, are taken as Z."""
+    from sklearn_minde import MINDEEstimator
+
+    cov, dx, dz = CMI_COVARIANCES["2+1+2"]
+    rng = np.random.default_rng(0)
+    v = rng.multivariate_normal(np.zeros(len(cov)), cov, size=20_000)
+    x, y, z = v[:, :dx], v[:, dx : len(cov) - dz], v[:, len(cov) - dz :]
+    scale = np.array([3.0, 0.5])  # units of x: the entropies shift by log(scale)
+    est = MINDEEstimator(variant=name, conditioning_columns=list(range(dz)),
+                         reference="gaussian", max_iter=1, learning_rate=1e-12,
+                         validation_fraction=0.5,
+                         random_state=0).fit(np.hstack([z, x * scale]), y)
+    truth = _gaussian_cmi_truth(cov, dx, dz)
+    for key, value in est.estimates_.items():
+        se = est.estimates_std_[key]
+        assert abs(value - truth["mi"]) < 4 * se + 0.01, (key, value, truth["mi"])
+    shift = {"x": np.log(scale).sum(), "y": 0.0}
+    for key, value in est.entropies_.items():
+        expected = truth[key] + sum(shift.get(v, 0.0) for v in key.split("|")[0])
+        assert abs(value - expected) < 0.05, (key, value, expected)
