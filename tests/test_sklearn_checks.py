@@ -12,6 +12,12 @@ TINY = dict(
 
 # the checks fit on integer labels: a DiscreteDataWarning is expected, not a failure
 @pytest.mark.filterwarnings("ignore::sklearn_minde.DataWarning")
-@parametrize_with_checks([MINDEEstimator(**TINY), MINDEEstimator(variant="j", **TINY)])
+@parametrize_with_checks(
+    [
+        MINDEEstimator(**TINY),
+        MINDEEstimator(variant="j", **TINY),
+        MINDEEstimator(conditioning_columns=-1, **TINY),  # Z: X's last column
+    ]
+)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
