@@ -1,11 +1,13 @@
 """sklearn-minde: mutual information and entropy by score-based diffusion (MINDE)."""
 
 from ._data import DataWarning, DiscreteDataWarning, RankDeficientWarning
+from ._independence import independence_test
 from ._minde import MINDEEstimator
 from ._trainer import OverfittingWarning
 
 __all__ = [
     "MINDEEstimator",
+    "independence_test",
     "OverfittingWarning",
     "DataWarning",
     "DiscreteDataWarning",
