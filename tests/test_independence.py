@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import SMALL
 
 from sklearn_minde import MINDEEstimator, OverfittingWarning, independence_test
 from sklearn_minde._independence import local_permutation
@@ -12,13 +13,7 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 #: A cheap estimator for the refits (a test makes n_permutations + 1 fits).
-FAST = MINDEEstimator(
-    hidden_dim=8,
-    max_iter=100,
-    n_estimation_passes=2,
-    early_stopping=False,
-    device="cpu",
-)
+FAST = MINDEEstimator(**{**SMALL, "hidden_dim": 8, "max_iter": 100})
 
 
 def test_local_permutation_moves_rows_among_neighbours_in_z():
