@@ -236,7 +236,7 @@ def warn_overfitting(result, n_train, early_stopping):
         f"significantly above its lowest value; {used}. More rows, "
         "reference='gaussian' or a smaller hidden_dim reduce it.",
         OverfittingWarning,
-        stacklevel=4,  # the caller of fit
+        stacklevel=5,  # the caller of fit: fit, _fit, _set_training_attributes, here
     )
 
 

@@ -385,6 +385,7 @@ def _overfitting_fit(early_stopping):
                          early_stopping=early_stopping, random_state=0)
     with pytest.warns(OverfittingWarning, match="Over-fitting") as record:
         est.fit(X, y)
+    assert record[0].filename == __file__  # points at the caller of fit
     return est, str(record[0].message)
 
 
