@@ -6,7 +6,7 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 . .venv/bin/activate
-if ! python -c "import sklearn_minde, bmi, matplotlib" >/dev/null 2>&1; then
+if ! python -c "import sklearn_minde, bmi, matplotlib, hypothesis" >/dev/null 2>&1; then
     python -m pip install -q --upgrade pip
     # the CPU build first: an unpinned torch would pull a multi-GB CUDA build
     python -m pip install -q "torch==2.13.0"
