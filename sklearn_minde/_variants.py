@@ -60,13 +60,16 @@ def predict_noise(network, x, y, z, role_x, role_y, t, eps_x, eps_y, sde):
     rows; zero for clean (``tau = 0``) and absent (zero value) variables. With the
     network's last layer initialised at zero, training starts from the reference and
     only has to learn how the data depart from it.
+
+    Every tensor may carry a leading member axis ``K`` (shapes ``(K, n, d)``) when
+    ``network`` is an ensemble (``_ensemble.py``).
     """
     vx, tx = network_input(x, role_x, t, eps_x, sde)
     vy, ty = network_input(y, role_y, t, eps_y, sde)
     kt = (sde.mean_coef(t), sde.std(t))
     skip = network.reference(vx, vy, z, role_x, role_y, kt)
-    out = network(torch.cat([vx, vy, z], dim=1), torch.cat([tx, ty], dim=1)) + skip
-    return out[:, : x.shape[1]], out[:, x.shape[1] :]
+    out = network(torch.cat([vx, vy, z], dim=-1), torch.cat([tx, ty], dim=-1)) + skip
+    return out[..., : x.shape[-1]], out[..., x.shape[-1] :]
 
 
 def predict_noise_calls(network, x, y, z, t, eps_x, eps_y, sde, calls):
