@@ -5,6 +5,7 @@ reads or writes an estimator's attributes.
 """
 
 import copy
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -248,8 +249,11 @@ def significant_rise(rows, best_rows):
 
 
 def draw_noise(x, y, sde, generator, truncate=False):
-    """One diffusion time and one noise per row: ``(t, eps_x, eps_y)``."""
-    t = sde.sample_time(x.shape[0], generator, x.device, truncate=truncate)
+    """One diffusion time and one noise per row: ``(t, eps_x, eps_y)``; rows may
+    carry leading axes (``(K, n, d)``, then ``t`` has shape ``(K, n, 1)``)."""
+    rows = x.shape[:-1]
+    t = sde.sample_time(math.prod(rows), generator, x.device, truncate=truncate)
+    t = t.reshape(*rows, 1)
     ex = torch.randn(x.shape, generator=generator, device=x.device)
     ey = torch.randn(y.shape, generator=generator, device=y.device)
     return t, ex, ey

@@ -162,28 +162,35 @@ class _Variant:
     calls = ()
     mixture = ()
 
-    def training_roles(self, n, generator, device):
-        """Draw each sample's ``(role_x, role_y)`` from ``mixture``; shapes (n, 1)."""
+    def training_roles(self, shape, generator, device):
+        """Draw each sample's ``(role_x, role_y)`` from ``mixture``; shapes
+        ``(*shape, 1)`` (``shape`` an int ``n`` or a tuple such as ``(K, n)``)."""
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
         probs = torch.tensor(self.mixture, device=device)
-        idx = torch.multinomial(probs, n, replacement=True, generator=generator)
-        roles = torch.tensor(self.calls, device=device)[idx]
-        return roles[:, :1], roles[:, 1:]
+        idx = torch.multinomial(
+            probs, math.prod(shape), replacement=True, generator=generator
+        )
+        roles = torch.tensor(self.calls, device=device)[idx].reshape(*shape, 2)
+        return roles[..., :1], roles[..., 1:]
 
     def training_loss(self, network, x, y, z, t, eps_x, eps_y, sde, generator):
-        """Mean squared noise error on the diffused coordinates (a scalar)."""
+        """Mean squared noise error on the diffused coordinates (a scalar); with a
+        leading member axis, the sum of the members' means (so that the members'
+        gradients do not mix)."""
         rows = self.training_loss_rows(
             network, x, y, z, t, eps_x, eps_y, sde, generator
         )
-        return rows.mean() / (x.shape[1] + y.shape[1])
+        return rows.mean(-1).sum() / (x.shape[-1] + y.shape[-1])
 
     def training_loss_rows(self, network, x, y, z, t, eps_x, eps_y, sde, generator):
-        """Squared noise error on the diffused coordinates of each row, shape (n,);
-        each row's roles are drawn from ``mixture`` with ``generator``."""
-        role_x, role_y = self.training_roles(x.shape[0], generator, x.device)
+        """Squared noise error on the diffused coordinates of each row, shape (n,)
+        (``(K, n)`` with a member axis); each row's roles are drawn from
+        ``mixture`` with ``generator``."""
+        role_x, role_y = self.training_roles(x.shape[:-1], generator, x.device)
         ex, ey = predict_noise(network, x, y, z, role_x, role_y, t, eps_x, eps_y, sde)
-        err = (role_x == DIFFUSED) * (ex - eps_x).square().sum(1, keepdim=True)
-        err = err + (role_y == DIFFUSED) * (ey - eps_y).square().sum(1, keepdim=True)
-        return err[:, 0]
+        err = (role_x == DIFFUSED) * (ex - eps_x).square().sum(-1, keepdim=True)
+        err = err + (role_y == DIFFUSED) * (ey - eps_y).square().sum(-1, keepdim=True)
+        return err[..., 0]
 
     def kl_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
         """Per-sample terms of every KL the estimates need, from one draw.

@@ -1,0 +1,185 @@
+"""Issue 10: training steps per second, one network vs a K-ensemble vs compiled.
+
+Run: python -m benchmarks.throughput [--widths 64 128 256] [--members 1 2 4 5]
+     [--rounds 5] [--steps 5] [--compile-widths 64 256] [--threads 1]
+     [--out benchmarks/results/throughput]
+
+One training step (a minibatch of 512 rows with D = 10 columns, MINDE-C's loss,
+Adam, the EMA update) of one :class:`ScoreNetwork` and of :class:`EnsembleNetwork`
+of K members, at each width, with ``--threads`` torch threads. Every variant is
+timed for ``--steps`` steps in each of ``--rounds`` rounds, interleaved in one
+process (the order rotates between rounds), so that machine load hits all alike; a
+variant's cost is the median over rounds of its time per step divided by the
+single network's in the same round. The compiled variant is the single network under
+``torch.compile`` (forward and backward; Adam and the EMA stay eager); its cold
+compile time is the first step's time less an eager step's, with an empty
+inductor cache (about a minute per width on 2 shared cores, hence only at
+``--compile-widths``).
+"""
+
+import argparse
+import copy
+import csv
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="inductor-cold-")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from sklearn_minde._ensemble import EnsembleNetwork  # noqa: E402
+from sklearn_minde._sde import VPSDE  # noqa: E402
+from sklearn_minde._trainer import draw_noise, ema_update, init_network  # noqa: E402
+from sklearn_minde._variants import VARIANTS  # noqa: E402
+
+D_X = D_Y = 5
+BATCH = 512
+N_BLOCKS, ACTIVATION = 2, "silu"
+SDE = VPSDE(0.1, 20.0, 1e-3)
+VARIANT = VARIANTS["c"]
+
+
+class Trainee:
+    """A network (or ensemble) with its Adam, EMA and random stream; ``step()`` runs
+    one training step as ``_trainer.training_step`` does, the minibatch drawn for
+    every member at once (shape ``rows``)."""
+
+    def __init__(self, network, rows, x, y):
+        self.network, self.rows, self.x, self.y = network, rows, x, y
+        self.z = x[:, :0]  # no conditioning variable
+        self.ema = copy.deepcopy(network).requires_grad_(False)
+        self.params = list(network.parameters())
+        self.ema_params = list(self.ema.parameters())
+        self.optimizer = torch.optim.Adam(self.params, lr=1e-3, fused=True)
+        self.generator = torch.Generator().manual_seed(0)
+
+    def step(self):
+        """One Adam step and EMA update."""
+        idx = torch.randint(self.x.shape[0], self.rows, generator=self.generator)
+        xb, yb, zb = self.x[idx], self.y[idx], self.z[idx]
+        t, ex, ey = draw_noise(xb, yb, SDE, self.generator)
+        loss = VARIANT.training_loss(
+            self.network, xb, yb, zb, t, ex, ey, SDE, self.generator
+        )
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        ema_update(self.ema_params, self.params, 0.999)
+
+
+def trainees(width, members, compile_network):
+    """The variants at one width: name -> (Trainee, members, cold compile s)."""
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(4096, D_X, generator=g)
+    y = x + torch.randn(4096, D_Y, generator=g)
+    nets = [
+        init_network(D_X + D_Y, width, N_BLOCKS, ACTIVATION, 0, member=k)
+        for k in range(max(members))
+    ]
+    out = {"network": (Trainee(nets[0], (BATCH,), x, y), 1, None)}
+    for k in members:
+        ensemble = EnsembleNetwork.from_networks(nets[:k])
+        out[f"ensemble K={k}"] = (Trainee(ensemble, (k, BATCH), x, y), k, None)
+    for trainee, _, _ in out.values():
+        trainee.step()  # warm-up
+    if compile_network:
+        eager = time_steps(out["network"][0], 3)
+        trainee = Trainee(torch.compile(copy.deepcopy(nets[0])), (BATCH,), x, y)
+        cold = time_steps(trainee, 1) - eager
+        out["network, compiled"] = (trainee, 1, cold)
+    return out
+
+
+def time_steps(trainee, n_steps):
+    """Seconds per step over ``n_steps`` steps."""
+    start = time.perf_counter()
+    for _ in range(n_steps):
+        trainee.step()
+    return (time.perf_counter() - start) / n_steps
+
+
+def measure(width, args):
+    """Rows of the results table at one width."""
+    variants = trainees(width, args.members, width in args.compile_widths)
+    names = list(variants)
+    times = {name: [] for name in names}
+    for r in range(args.rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            times[name].append(time_steps(variants[name][0], args.steps))
+    base = np.array(times["network"])
+    rows = []
+    for name in names:
+        ratio = np.array(times[name]) / base
+        cost = float(np.median(ratio))
+        rows.append(
+            {
+                "width": width,
+                "variant": name,
+                "members": variants[name][1],
+                "steps_per_s": round(float(np.median(1 / np.array(times[name]))), 1),
+                "cost_vs_one_network": round(cost, 2),
+                "cost_min": round(float(ratio.min()), 2),
+                "cost_max": round(float(ratio.max()), 2),
+                "cost_per_member": round(cost / variants[name][1], 2),
+                "cold_compile_s": (
+                    None if variants[name][2] is None else round(variants[name][2], 1)
+                ),
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def markdown(rows, args):
+    """The results as a markdown table with the run's settings."""
+    lines = [
+        f"Steps per second, batch {BATCH}, D = {D_X + D_Y}, {N_BLOCKS} blocks, "
+        f"torch {torch.__version__}, {args.threads} torch thread(s); {args.rounds} "
+        "interleaved rounds of "
+        f"{args.steps} steps per variant (cost: median over rounds of the time per "
+        "step relative to one network in the same round, [min, max]).",
+        "",
+        "| width | variant | steps/s | cost vs one network | per member "
+        "| cold compile (s) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        compile_s = "" if r["cold_compile_s"] is None else f"{r['cold_compile_s']}"
+        lines.append(
+            f"| {r['width']} | {r['variant']} | {r['steps_per_s']} "
+            f"| {r['cost_vs_one_network']} [{r['cost_min']}, {r['cost_max']}] "
+            f"| {r['cost_per_member']} | {compile_s} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    """Measure, print and write ``throughput.md`` and ``throughput.csv``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256])
+    parser.add_argument("--members", type=int, nargs="+", default=[1, 2, 4, 5])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--compile-widths", type=int, nargs="*", default=[64, 256])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", default="benchmarks/results/throughput")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    start = time.perf_counter()
+    rows = [row for width in args.widths for row in measure(width, args)]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "throughput.md").write_text(markdown(rows, args))
+    with open(out / "throughput.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(markdown(rows, args))
+    print(f"total {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
