@@ -156,3 +156,32 @@ def test_per_sample_terms_averages_passes_over_chunks(monkeypatch):
     np.testing.assert_allclose(out["z"], z[:, 0].double().numpy(), rtol=1e-6)
     assert out["t"].shape == (20,) and out["t"].dtype == np.float64
     assert len(np.unique(out["t"])) == 20  # a fresh draw per row and pass
+
+
+@pytest.mark.parametrize("max_iter", [100, 400])
+def test_host_synchronises_only_at_checks(monkeypatch, max_iter):
+    """Reading a tensor's value on the host (``item``, ``bool``, ``float``, numpy)
+    is what stalls a GPU; the training loop does it a fixed number of times per
+    check and never per step: the count is the same for 100 and 400 steps with the
+    same number of checks."""
+    counts = {"n": 0}
+    for name in ("item", "__bool__", "__float__", "numpy", "tolist"):
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *args, _original=original, **kwargs):
+            counts["n"] += 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, counted)
+    x, y = _data()
+    sde = VPSDE(0.1, 20.0, 1e-3)
+    config = _config(max_iter=max_iter)
+    assert config.check_every == 50
+    n_checks = -(-max_iter // 50)
+    r = train(init_network(3, 16, 1, "silu", 0), x, y, x[:, :0], x[:50], y[:50],
+              x[:50, :0], sde, VARIANTS["c"], config, seed=0)
+    assert len(r.check_steps) == n_checks
+    # a handful per check (loss, MI and its error, the over-fitting test), plus a
+    # few after the loop; never one per step
+    assert n_checks <= counts["n"] <= 8 * n_checks + 5  # the patch counts
+    assert counts["n"] < max_iter
