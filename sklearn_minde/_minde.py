@@ -117,11 +117,15 @@ class MINDEEstimator(BaseEstimator):
         every row serves the estimate and no row is read by a network that trained
         on it. The standard error then includes the spread between the members
         (see ``mutual_information_std_``). Costs K trainings.
-    early_stopping : {"auto", True, False}, default="auto"
+    early_stopping : {"auto", "mi", True, False}, default="auto"
         ``"auto"``: stop when the held-out denoising loss of the averaged network
         has risen above its best by more than 3 standard errors of the paired
         difference on the same draws (over-fitting, typical below a few thousand
         rows), and read the estimate with the averaged network of the best check.
+        ``"mi"``: also stop once the held-out MI (``mutual_information_curve_``)
+        has risen by less than its standard error over the last
+        ``n_iter_no_change`` checks, so that a generous ``max_iter`` becomes a cap
+        that training uses only while the estimate still rises.
         True: also stop once the held-out loss has not improved by ``tol`` for
         ``n_iter_no_change`` consecutive checks (a plateau), reading the last
         network unless it over-fitted; that loss levels off long before the MI
@@ -519,9 +523,12 @@ class MINDEEstimator(BaseEstimator):
         return np.delete(np.arange(self.n_features_in_), self.conditioning_columns_)
 
     def _check_params(self):
-        if not (self.early_stopping == "auto" or isinstance(self.early_stopping, bool)):
+        if not (
+            self.early_stopping in ("auto", "mi")
+            or isinstance(self.early_stopping, bool)
+        ):
             raise ValueError(
-                "early_stopping must be 'auto', True or False, got "
+                "early_stopping must be 'auto', 'mi', True or False, got "
                 f"{self.early_stopping!r}."
             )
         if self.variant not in VARIANTS:

@@ -93,6 +93,8 @@ class TrainingConfig:
         ``"auto"``: stop when the held-out loss has risen significantly above its
         best (over-fitting, see :func:`significant_rise`). True: also stop after
         ``n_iter_no_change`` checks without a relative improvement of ``tol``.
+        ``"mi"``: also stop once the held-out MI has risen by less than its standard
+        error over the last ``n_iter_no_change`` checks (:func:`mi_converged`).
         After over-fitting the averaged network of the check with the lowest
         held-out loss is returned, else the last one. False: run ``max_iter`` steps
         and return the last averaged network.
@@ -241,6 +243,23 @@ def warn_overfitting(result, n_train, early_stopping):
     )
 
 
+def mi_converged(curves, window):
+    """Whether the held-out MI has risen by less than its standard error over the
+    last ``window`` checks (the stopping rule of ``early_stopping="mi"``).
+
+    Parameters
+    ----------
+    curves : dict
+        With the lists ``"mi"`` and ``"mi_std"`` of the checks so far.
+    window : int
+        Checks to look back over.
+    """
+    mi = curves["mi"]
+    if len(mi) <= window:
+        return False
+    return mi[-1] - mi[-1 - window] < curves["mi_std"][-1]
+
+
 def significant_rise(rows, best_rows):
     """Whether the held-out loss per row has risen above ``best_rows`` by more than
     ``OVERFIT_Z`` standard errors of the paired difference (a host sync)."""
@@ -384,6 +403,10 @@ def train(
                 or (
                     config.early_stopping is True
                     and since_plateau >= config.n_iter_no_change
+                )
+                or (
+                    config.early_stopping == "mi"
+                    and mi_converged(curves, config.n_iter_no_change)
                 )
             ):
                 break

@@ -185,3 +185,24 @@ def test_host_synchronises_only_at_checks(monkeypatch, max_iter):
     # few after the loop; never one per step
     assert n_checks <= counts["n"] <= 8 * n_checks + 5  # the patch counts
     assert counts["n"] < max_iter
+
+
+def test_mi_converged_compares_the_rise_over_the_window_with_the_error():
+    from sklearn_minde._trainer import mi_converged
+
+    rising = {"mi": [0.1, 0.2, 0.3, 0.4], "mi_std": [0.01] * 4}
+    flat = {"mi": [0.1, 0.3, 0.305, 0.308], "mi_std": [0.01] * 4}
+    assert not mi_converged(rising, 2)
+    assert mi_converged(flat, 2)  # 0.308 - 0.3 < 0.01
+    assert not mi_converged(flat, 3)  # 0.308 - 0.1 > 0.01
+    assert not mi_converged({"mi": [0.1, 0.1], "mi_std": [1, 1]}, 2)  # too few
+
+
+def test_training_stops_once_the_mi_has_converged():
+    x, y = _data(n=600)
+    sde = VPSDE(0.1, 20.0, 1e-3)
+    config = _config(max_iter=4000, early_stopping="mi", n_iter_no_change=2)
+    r = train(init_network(3, 16, 1, "silu", 0), x, y, x[:, :0], x[:100], y[:100],
+              x[:100, :0], sde, VARIANTS["c"], config, seed=0)
+    assert r.n_iter < 4000
+    assert r.mi_curve[-1] - r.mi_curve[-3] < r.mi_std_curve[-1]

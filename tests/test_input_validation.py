@@ -328,6 +328,7 @@ INVALID = [
     (dict(variant="x"), "variant"),
     (dict(reference="normal"), "reference"),
     (dict(early_stopping="yes"), "early_stopping"),
+    (dict(early_stopping="loss"), "early_stopping"),
     (dict(n_folds=1), "n_folds"),
     (dict(normal_scores="yes"), "normal_scores"),
     (dict(sigma=-1), "sigma"),
