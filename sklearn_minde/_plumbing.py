@@ -90,7 +90,7 @@ def conditioning_indices(columns, n_features, feature_names=None):
         key = slice(0, 0)  # selects no column: refused below
     if not isinstance(key, slice) and key.dtype.kind in "US":
         names = [] if feature_names is None else list(feature_names)
-        missing = [c for c in key.ravel() if c not in names]
+        missing = [str(c) for c in key.ravel() if c not in names]
         if missing:
             raise ValueError(
                 f"{given}: X has no column named {missing[0]!r} (its column names "
