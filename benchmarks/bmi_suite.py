@@ -28,9 +28,8 @@ from benchmarks.suite.cli import (
     chosen_adapters,
     run_and_collect,
 )
-from benchmarks.suite.report import records_to_frame, write_reports
+from benchmarks.suite.report import write_reports
 from benchmarks.suite.runner import Job, environment
-from benchmarks.suite.store import ResultStore
 from benchmarks.suite.tasks import PROTOCOLS, TaskData, all_tasks
 
 
@@ -99,12 +98,9 @@ def main(argv=None):
         print("\n".join(all_tasks()))
         return None
     jobs, description = build_jobs(args)
-    store = ResultStore(args.out / "results.jsonl")
-    done = run_and_collect(jobs, store, args)
-    if not done:
-        print(f"no results for this sweep in {store.path}")
+    df = run_and_collect(jobs, args, "this sweep")
+    if df is None:
         return None
-    df = records_to_frame(done)
     print(write_reports(df, args.out, header=description + "\n\n"))
     print(f"wrote results.csv, table.md, summary.md, heatmap.png and "
           f"accuracy_vs_time.png to {args.out}")

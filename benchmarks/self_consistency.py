@@ -51,9 +51,7 @@ from benchmarks.suite.cli import (  # noqa: E402
     chosen_adapters,
     run_and_collect,
 )
-from benchmarks.suite.report import records_to_frame  # noqa: E402
 from benchmarks.suite.runner import Job  # noqa: E402
-from benchmarks.suite.store import ResultStore  # noqa: E402
 
 TESTS = ("baseline", "data_processing", "additivity")
 DEFAULT_ESTIMATORS = ("MINDE-C", "MINDE-J", "InfoNCE", "MINE")
@@ -284,12 +282,9 @@ def main(argv=None):
     args = parse_args(argv)
     adapters, args.overrides = chosen_adapters(args)
     jobs = build_jobs(args, adapters)
-    store = ResultStore(args.out / "results.jsonl")
-    done = run_and_collect(jobs, store, args)
-    if not done:
-        print(f"no results for these tests in {store.path}")
+    df = run_and_collect(jobs, args, "these tests")
+    if df is None:
         return None
-    df = records_to_frame(done)
     print(write_outputs(df, args.out, describe(args)))
     print(f"wrote results.csv, self_consistency.md, baseline.png, data_processing.png "
           f"and additivity.png to {args.out}")

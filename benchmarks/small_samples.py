@@ -36,11 +36,9 @@ from benchmarks.suite.cli import (  # noqa: E402
 from benchmarks.suite.report import (  # noqa: E402
     add_errors,
     mean_sd_cells,
-    records_to_frame,
     seed_means,
 )
 from benchmarks.suite.runner import Job, environment  # noqa: E402
-from benchmarks.suite.store import ResultStore  # noqa: E402
 from benchmarks.suite.tasks import TaskData, all_tasks  # noqa: E402
 
 #: The defaults study's five tasks and three non-Gaussian ones.
@@ -302,12 +300,9 @@ def main(argv=None):
     """
     args = parse_args(argv)
     jobs, description = build_jobs(args)
-    store = ResultStore(args.out / "results.jsonl")
-    done = run_and_collect(jobs, store, args)
-    if not done:
-        print(f"no results for this grid in {store.path}")
+    df = run_and_collect(jobs, args, "this grid")
+    if df is None:
         return None
-    df = records_to_frame(done)
     add_errors(df).to_csv(args.out / "results.csv", index=False)
     errors = relative_errors(df[df.estimator.isin(args.estimators)])
     header = description + "\n\n"

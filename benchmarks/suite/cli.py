@@ -5,7 +5,9 @@ import argparse
 import ast
 
 from .adapters import ADAPTERS, select_adapters
+from .report import records_to_frame
 from .runner import run_jobs
+from .store import ResultStore
 
 
 def parse_params(items):
@@ -76,13 +78,33 @@ def chosen_adapters(args):
     return select_adapters(args.estimators, overrides), overrides
 
 
-def run_and_collect(jobs, store, args):
+def run_and_collect(jobs, args, what):
     """Run what is missing (unless ``--report-only``) and return the records of
-    ``jobs`` that the store holds, in the order of ``jobs``."""
+    ``jobs`` that ``args.out/results.jsonl`` holds, as a DataFrame.
+
+    Parameters
+    ----------
+    jobs : list of Job
+    args : argparse.Namespace
+        With the execution arguments and ``out``.
+    what : str
+        What the jobs are, for the message when nothing is recorded yet.
+
+    Returns
+    -------
+    DataFrame or None
+        One row per estimate, in the order of ``jobs``; None (with a message) when
+        the store holds none of them.
+    """
+    store = ResultStore(args.out / "results.jsonl")
     if not args.report_only:
         ran = run_jobs(jobs, store, n_jobs=args.n_jobs, scheduler=args.scheduler,
                        threads=args.threads_per_job, retry_failed=args.retry_failed,
                        progress=not args.no_progress)
         print(f"ran {ran} of {len(jobs)} jobs; the others were already in {store.path}")
     records = store.load()
-    return [records[job.id] for job in jobs if job.id in records]
+    done = [records[job.id] for job in jobs if job.id in records]
+    if not done:
+        print(f"no results for {what} in {store.path}")
+        return None
+    return records_to_frame(done)

@@ -225,7 +225,8 @@ def summary(df):
     means = seed_means(df)
     means["within"] = means.abs_error <= TOLERANCE * means.true_mi
     means["oracle_se_mean"] = means.oracle_se / np.sqrt(means.seeds.clip(lower=1))
-    winners = means.loc[means.abs_error.dropna().index].groupby("task").abs_error.idxmin()
+    scored = means.loc[means.abs_error.dropna().index]
+    winners = scored.groupby("task").abs_error.idxmin()
     means["best"] = means.index.isin(winners)
     runs = df.groupby("estimator", sort=False).agg(
         tasks=("task", "nunique"), runs=("estimate", "size"),
