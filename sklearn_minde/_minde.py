@@ -98,6 +98,9 @@ class MINDEEstimator(BaseEstimator):
         Activation of the residual blocks.
     learning_rate : float or "auto", default="auto"
         Adam's step size; "auto" is 3e-3.
+    learning_rate_schedule : {"constant", "cosine"}, default="constant"
+        ``"cosine"``: a linear warm-up over the first 5 % of ``max_iter`` steps, then
+        a cosine decay of the step size to 0 at ``max_iter``.
     batch_size : int or "auto", default="auto"
         Minibatch size; "auto" is 512. Capped at the number of training rows.
     max_iter : int or "auto", default="auto"
@@ -282,6 +285,7 @@ class MINDEEstimator(BaseEstimator):
         n_blocks=2,
         activation="silu",
         learning_rate="auto",
+        learning_rate_schedule="constant",
         batch_size="auto",
         max_iter="auto",
         ema_decay=0.999,
@@ -309,6 +313,7 @@ class MINDEEstimator(BaseEstimator):
         self.n_blocks = n_blocks
         self.activation = activation
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.ema_decay = ema_decay
@@ -499,6 +504,7 @@ class MINDEEstimator(BaseEstimator):
             verbose=self.verbose,
             sigma=self._sigma_value(),
             estimate="mi" if self.sigma is None else "mi_sigma",
+            schedule=self.learning_rate_schedule,
         )
 
     def _reference(self, x, y, z):
@@ -538,6 +544,11 @@ class MINDEEstimator(BaseEstimator):
         if not isinstance(self.normal_scores, bool | np.bool_):
             raise ValueError(
                 f"normal_scores must be True or False, got {self.normal_scores!r}."
+            )
+        if self.learning_rate_schedule not in ("constant", "cosine"):
+            raise ValueError(
+                "learning_rate_schedule must be 'constant' or 'cosine', got "
+                f"{self.learning_rate_schedule!r}."
             )
         if self.reference not in ("standard", "gaussian"):
             raise ValueError(

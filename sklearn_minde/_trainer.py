@@ -106,6 +106,8 @@ class TrainingConfig:
         Reference scale of the sigma form, for the MI curve.
     estimate : {"mi", "mi_sigma"}
         The per-row term of the variant's ``mi_terms`` that the MI curve follows.
+    schedule : {"constant", "cosine"}
+        The learning rate over the steps (:func:`learning_rate_factor`).
     """
 
     batch_size: int
@@ -118,6 +120,7 @@ class TrainingConfig:
     verbose: int = 0
     sigma: float = 1.0
     estimate: str = "mi"
+    schedule: str = "constant"
 
     @property
     def check_every(self):
@@ -278,6 +281,25 @@ def draw_noise(x, y, sde, generator, truncate=False):
     return t, ex, ey
 
 
+#: Share of ``max_iter`` over which the cosine schedule warms up linearly.
+WARMUP = 0.05
+
+
+def learning_rate_factor(step, max_iter, schedule):
+    """The learning rate at ``step`` as a share of ``learning_rate``.
+
+    ``"constant"``: 1. ``"cosine"``: a linear warm-up over the first
+    :data:`WARMUP` of ``max_iter`` steps, then a cosine decay to 0 at ``max_iter``.
+    """
+    if schedule == "constant":
+        return 1.0
+    warmup = max(1, int(WARMUP * max_iter))
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, max_iter - warmup)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
 def training_step(network, optimizer, x, y, z, batch_size, sde, variant, generator):
     """One Adam step on the denoising loss of a random minibatch.
 
@@ -352,6 +374,10 @@ def train(
     ema = copy.deepcopy(network).requires_grad_(False)
     params, ema_params = list(network.parameters()), list(ema.parameters())
     optimizer = torch.optim.Adam(params, lr=config.learning_rate, fused=True)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda step: learning_rate_factor(step, config.max_iter, config.schedule),
+    )
     # fixed draws for the checks, so that checks compare like with like
     draws = validation_draws(
         x_val,
@@ -369,6 +395,7 @@ def train(
             losses[step] = training_step(
                 network, optimizer, x, y, z, config.batch_size, sde, variant, gen
             )
+            scheduler.step()
             ema_update(ema_params, params, ema_decay_at(step, config.ema_decay))
             step += 1
             if step % config.check_every and step < config.max_iter:

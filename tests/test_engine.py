@@ -206,3 +206,14 @@ def test_training_stops_once_the_mi_has_converged():
               x[:100, :0], sde, VARIANTS["c"], config, seed=0)
     assert r.n_iter < 4000
     assert r.mi_curve[-1] - r.mi_curve[-3] < r.mi_std_curve[-1]
+
+
+def test_learning_rate_schedules():
+    from sklearn_minde._trainer import learning_rate_factor
+
+    assert all(learning_rate_factor(s, 1000, "constant") == 1.0 for s in (0, 500, 999))
+    cosine = [learning_rate_factor(s, 1000, "cosine") for s in range(1000)]
+    assert cosine[0] == pytest.approx(1 / 50) and cosine[49] == pytest.approx(1.0)
+    assert cosine[50] == pytest.approx(1.0)
+    assert cosine[525] == pytest.approx(0.5, abs=0.01)  # half way through the decay
+    assert cosine[-1] < 1e-4 and all(np.diff(cosine[50:]) <= 0)

@@ -329,6 +329,7 @@ INVALID = [
     (dict(reference="normal"), "reference"),
     (dict(early_stopping="yes"), "early_stopping"),
     (dict(early_stopping="loss"), "early_stopping"),
+    (dict(learning_rate_schedule="linear"), "learning_rate_schedule"),
     (dict(n_folds=1), "n_folds"),
     (dict(normal_scores="yes"), "normal_scores"),
     (dict(sigma=-1), "sigma"),
