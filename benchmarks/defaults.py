@@ -1,10 +1,11 @@
 """Defaults study: MINDE's default settings against bmi's InfoNCE and KSG.
 
 Fits ``MINDEEstimator()`` (variants C and J; each fit yields its plain and sigma form)
-on benchmark-mi tasks at n = 10,000, several seeds, and in the same run bmi's InfoNCE
-and KSG on the same samples. For each MINDE fit it also measures the bias of where the
-estimate is read: on the held-out rows of ``fit`` (the reported value), on the rows it
-was fitted on, and on a fresh sample of the same size.
+on benchmark-mi tasks at n = 10,000, several seeds, and in the same run the suite's
+InfoNCE and KSG (``benchmarks.suite.adapters``) on the same samples. For each MINDE
+fit it also measures the bias of where the estimate is read: on the held-out rows of
+``fit`` (the reported value), on the rows it was fitted on, and on a fresh sample of
+the same size.
 
     python -m benchmarks.defaults --seeds 0 1 2 --out benchmarks/results/defaults
 
@@ -51,14 +52,12 @@ def standardise(a):
     return (a - a.mean(0)) / a.std(0)
 
 
-def baseline(name):
-    import bmi
+def baseline(name, x, y, seed):
+    """The suite's estimator ``name`` (the same label means the same estimator in
+    every study: KSG is the suite's KSG, InfoNCE its InfoNCE) on ``(x, y)``."""
+    from benchmarks.suite.adapters import ADAPTERS, Sample
 
-    if name == "InfoNCE":
-        return bmi.estimators.InfoNCEEstimator(verbose=False)
-    if name == "KSG":
-        return bmi.estimators.KSGEnsembleFirstEstimator(neighborhoods=(5,))
-    raise ValueError(f"unknown baseline {name!r}")
+    return ADAPTERS[name].run(Sample(x, y), seed).estimates[name]
 
 
 def run(args):
@@ -116,7 +115,7 @@ def run(args):
                 )
             for name in args.baselines:
                 t0 = time.perf_counter()
-                value = baseline(name).estimate(x, y)
+                value = baseline(name, x, y, seed)
                 wall = time.perf_counter() - t0
                 rows.append(dict(common, estimator=name, estimate=value, wall_s=wall))
                 print(
