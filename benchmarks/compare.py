@@ -1,0 +1,119 @@
+"""Compare runs of the suite side by side: the lever tables of benchmarks/README.md.
+
+Each run is a results folder of ``benchmarks.bmi_suite`` (its ``results.jsonl``).
+For every task and estimate, the relative error of each run's seed mean, written
+``a / b / ...`` in the order given, then how many tasks are within 10 % of the true
+MI and the mean absolute error of the seed means, per run, over the tasks that run
+holds.
+
+    python -m benchmarks.compare \\
+        standard=benchmarks/results/screen_reference_standard \\
+        gaussian=benchmarks/results/screen_reference_gaussian
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+#: Order of the estimates in the table (others follow in the order met).
+ORDER = ("MINDE-C", "MINDE-C-sigma", "MINDE-J", "MINDE-J-sigma")
+
+#: Relative error that counts as "within" (as in the suite's summary).
+TOLERANCE = 0.10
+
+
+def load_run(folder):
+    """Seed means of a run: ``{(task, estimate): (mean, true_mi)}``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Holds ``results.jsonl``.
+    """
+    values = {}
+    with open(Path(folder) / "results.jsonl", encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            for name, value in (record.get("estimates") or {}).items():
+                key = (record["job"]["task"], name)
+                values.setdefault(key, ([], record["true_mi"]))[0].append(value)
+    return {key: (float(np.mean(v)), true) for key, (v, true) in values.items()}
+
+
+def comparison_table(runs):
+    """Markdown table of the relative errors of several runs, side by side.
+
+    Parameters
+    ----------
+    runs : dict of str to dict
+        Label to the output of :func:`load_run`, in column order.
+
+    Returns
+    -------
+    str
+    """
+    keys = [key for run in runs.values() for key in run]
+    tasks = list(dict.fromkeys(task for task, _ in keys))
+    met = list(dict.fromkeys(name for _, name in keys))
+    names = [n for n in ORDER if n in met] + [n for n in met if n not in ORDER]
+    lines = [
+        "| task | true MI | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    for task in tasks:
+        true = next(run[k][1] for run in runs.values() for k in run if k[0] == task)
+        cells = [
+            " / ".join(_relative(run.get((task, name))) for run in runs.values())
+            for name in names
+        ]
+        lines.append(f"| {task} | {true:.3f} | " + " | ".join(cells) + " |")
+    lines.append(_footer("within 10 %", runs, names, _within))
+    lines.append(_footer("MAE (nats)", runs, names, _mae))
+    return "\n".join(lines) + "\n"
+
+
+def _relative(cell):
+    return "–" if cell is None else f"{100 * (cell[0] / cell[1] - 1):+.0f} %"
+
+
+def _within(cells):
+    hits = sum(abs(mean / true - 1) <= TOLERANCE for mean, true in cells)
+    return f"{hits}/{len(cells)}"
+
+
+def _mae(cells):
+    return f"{np.mean([abs(mean - true) for mean, true in cells]):.3f}"
+
+
+def _footer(label, runs, names, statistic):
+    cells = []
+    for name in names:
+        per_run = []
+        for run in runs.values():
+            found = [v for (_, n), v in run.items() if n == name]
+            per_run.append(statistic(found) if found else "–")
+        cells.append(" / ".join(per_run))
+    return f"| {label} | | " + " | ".join(cells) + " |"
+
+
+def main(argv=None):
+    """Print the comparison of the runs given as ``LABEL=FOLDER``."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("runs", nargs="+", metavar="LABEL=FOLDER")
+    args = p.parse_args(argv)
+    runs = {}
+    for item in args.runs:
+        label, _, folder = item.partition("=")
+        if not folder:
+            p.error(f"expected LABEL=FOLDER, got {item!r}")
+        runs[label] = load_run(folder)
+    table = comparison_table(runs)
+    print("columns: " + " / ".join(runs))
+    print(table, end="")
+    return table
+
+
+if __name__ == "__main__":
+    main()
