@@ -9,12 +9,14 @@ put it on ``PYTHONPATH``) and the same packages as the client.
 
 import os
 import platform
+import subprocess
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from functools import cache
 from importlib import metadata
+from pathlib import Path
 
 import torch
 from joblib import Parallel, delayed, parallel_config
@@ -65,7 +67,9 @@ def environment():
     Returns
     -------
     dict
-        ``machine`` (str), ``gpu`` (str or None) and ``versions`` (dict).
+        ``machine`` (str), ``gpu`` (str or None), ``versions`` (dict) and
+        ``commit`` (the checkout's git commit, ``+`` when the tree has changes,
+        or None outside a git checkout).
     """
     gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
     return {
@@ -73,7 +77,23 @@ def environment():
         "gpu": gpu,
         "versions": {"python": platform.python_version(),
                      **{p: metadata.version(p) for p in _PACKAGES}},
+        "commit": _commit(),
     }
+
+
+@cache
+def _commit():
+    """The git commit of the code that runs (suffixed ``+`` if modified), or None."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                              capture_output=True, text=True, check=True).stdout
+        dirty = subprocess.run(["git", "status", "--porcelain", "--",
+                                "sklearn_minde", "benchmarks/suite"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head.strip() + ("+" if dirty.strip() else "")
 
 
 def execute(job, threads=None):
