@@ -354,3 +354,19 @@ def test_minde_protocol_reads_on_its_separate_estimation_sample(tmp_path):
     assert set(df.n_fit) == {300} and set(df.n_est) == {200}
     assert np.allclose(df.oracle_se, ORACLE_PMI_SD["1v1-normal-0.75"] / np.sqrt(200))
     assert np.isfinite(df.estimate).all()
+
+
+def test_records_name_the_package_warnings_a_fit_raised():
+    """execute() records the names of the sklearn_minde warnings a fit raised,
+    each once, and not other packages' warnings."""
+    import warnings as warnings_module
+
+    from benchmarks.suite.runner import package_warnings
+    from sklearn_minde import OverfittingWarning
+
+    with warnings_module.catch_warnings(record=True) as caught:
+        warnings_module.simplefilter("always")
+        warnings_module.warn("x", OverfittingWarning, stacklevel=2)
+        warnings_module.warn("y", UserWarning, stacklevel=2)
+        warnings_module.warn("z", OverfittingWarning, stacklevel=2)
+    assert package_warnings(caught) == ["OverfittingWarning"]

@@ -40,16 +40,17 @@ def records_to_frame(records):
     -------
     DataFrame
         Columns include ``estimator``, ``estimate``, ``std_error``, ``fit_s``,
-        ``device``, ``failure``, ``settings`` (JSON), ``version_<package>`` and the
-        job key's fields. A failed job gives one row, named after its adapter, with
-        a NaN estimate.
+        ``device``, ``failure``, ``warnings`` (space-separated names),
+        ``settings`` (JSON), ``version_<package>`` and the job key's fields. A
+        failed job gives one row, named after its adapter, with a NaN estimate.
     """
     rows = []
     for record in records:
         job = dict(record["job"])
         common = {k: v for k, v in record.items()
                   if k not in ("job", "estimates", "std_errors", "versions")}
-        common.update(job, settings=json.dumps(job["settings"], sort_keys=True))
+        common.update(job, settings=json.dumps(job["settings"], sort_keys=True),
+                      warnings=" ".join(record.get("warnings", [])))
         common.update({f"version_{k}": v for k, v in record["versions"].items()})
         estimates = record["estimates"] or {job["adapter"]: np.nan}
         for name, value in estimates.items():

@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -113,20 +114,33 @@ def execute(job, threads=None):
     dict
         The job key, the facts of its data, the :class:`Outcome` fields, ``fit_s``
         (wall time of fitting and estimating, without drawing the data),
-        ``failure`` (None or the error message), the environment and a time stamp.
+        ``failure`` (None or the error message), ``warnings`` (the names of the
+        sklearn_minde warnings the fit raised, e.g. ``OverfittingWarning``), the
+        environment and a time stamp.
     """
     if threads is not None:
         torch.set_num_threads(threads)
     sample, info = job.data.draw()
     start = time.perf_counter()
-    try:
-        outcome, failure = job.adapter.run(sample, job.data.seed), None
-    except Exception as exc:  # noqa: BLE001 -- recorded, and the sweep goes on
-        outcome, failure = Outcome({}), f"{type(exc).__name__}: {exc}"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            outcome, failure = job.adapter.run(sample, job.data.seed), None
+        except Exception as exc:  # noqa: BLE001 -- recorded, and the sweep goes on
+            outcome, failure = Outcome({}), f"{type(exc).__name__}: {exc}"
     fit_s = time.perf_counter() - start
     return {"job": job.key(), **info, **asdict(outcome), "fit_s": fit_s,
-            "failure": failure, **environment(),
+            "failure": failure, "warnings": package_warnings(caught),
+            **environment(),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def package_warnings(caught):
+    """The names of the sklearn_minde warnings among ``caught`` (e.g.
+    ``"OverfittingWarning"``), each once, in the order first met."""
+    names = (type(w.message).__name__ for w in caught
+             if type(w.message).__module__.startswith("sklearn_minde"))
+    return list(dict.fromkeys(names))
 
 
 @contextmanager
