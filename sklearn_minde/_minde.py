@@ -478,8 +478,7 @@ class MINDEEstimator(BaseEstimator):
         self.mutual_information_std_ = self.estimates_std_[key]
         if self.normal_scores:  # densities of the scores, not of the data
             self.entropies_ = dict.fromkeys(self.entropies_, np.nan)
-        column = "mi" if self.sigma is None else "mi_sigma"
-        self.member_estimates_ = np.array([t[column].mean() for t in terms])
+        self.member_estimates_ = np.array([t[self._chosen_term].mean() for t in terms])
         if not np.isfinite(self.mutual_information_):
             raise FloatingPointError(
                 "The MI estimate is not finite: the network is unusable on these data. "
@@ -503,7 +502,7 @@ class MINDEEstimator(BaseEstimator):
             tol=self.tol,
             verbose=self.verbose,
             sigma=self._sigma_value(),
-            estimate="mi" if self.sigma is None else "mi_sigma",
+            estimate=self._chosen_term,
             schedule=self.learning_rate_schedule,
         )
 
@@ -513,6 +512,11 @@ class MINDEEstimator(BaseEstimator):
             return StandardReference()
         cov = fitted_covariance(*(v.double().cpu().numpy() for v in (x, y, z)))
         return GaussianReference(cov, x.shape[1], self._variant.calls, z.shape[1])
+
+    @property
+    def _chosen_term(self):
+        """The per-row term of the chosen form: ``"mi"`` or ``"mi_sigma"``."""
+        return "mi" if self.sigma is None else "mi_sigma"
 
     @property
     def _variant(self):
@@ -735,7 +739,7 @@ class MINDEEstimator(BaseEstimator):
         data, device = self._new_data(X, y)
         with torch_threads(self.n_threads):
             terms = self._ensemble_terms(self._mi_fn, data, device)
-        return mean_and_std(terms["mi"] if self.sigma is None else terms["mi_sigma"])
+        return mean_and_std(terms[self._chosen_term])
 
     def log_likelihood_bound(self, X, y):
         """Per-sample lower bound on the log-likelihood of the densities the estimate
