@@ -213,8 +213,8 @@ class MINDEEstimator(BaseEstimator):
     network_ : torch.nn.Module
         The averaged (EMA) network of the first member, kept on the CPU.
     networks_ : list of torch.nn.Module
-        The averaged network of each member; ``estimate``, ``score`` and
-        ``log_likelihood_bound`` on new data average over them.
+        The averaged network of each member; ``estimate``, ``estimate_samples``,
+        ``score`` and ``log_likelihood_bound`` on new data average over them.
     device_ : str
         The device training ran on.
     x_normal_scores_, y_normal_scores_ : QuantileTransformer
@@ -721,6 +721,65 @@ class MINDEEstimator(BaseEstimator):
         device = fitted_device(self.device_)
         return self._to_tensors(*self._normal_scores(X, y), device), device
 
+    def estimate_samples(self, X, y):
+        """Per-row terms of the MI estimate of new data; their mean is
+        :meth:`estimate`'s.
+
+        Row i's value is the Monte Carlo integrand of the chosen estimate (the
+        fitted ``variant`` and ``sigma``) at that row, averaged over
+        ``n_estimation_passes`` passes. Each pass draws one diffusion time ``t``
+        (from the importance density ``q`` of time, or uniformly with
+        ``importance_sampling=False``) and one noise per row, diffuses the row to
+        that noise level, and takes ``w(t) / 2`` times a squared difference of the
+        network's noise predictions there, where ``w(t) = r(t) / q(t)`` is the
+        importance weight of the draw (the constant ``Z``, about 20.26 with the
+        default schedule, for ``t >= t_eps``). It is thus a one-draw-per-pass
+        estimate of the row's time integral ``1/2 int g(t)^2 ||s_a - s_b||^2 dt``
+        of the user guide's method page:
+
+        - plain MINDE-C: ``||eps(x_t | y) - eps(x_t)||^2``;
+        - plain MINDE-J: ``||eps(x_t, y_t) - [eps(x_t | y); eps(y_t | x)]||^2``;
+        - sigma forms: the same calls' squared distances to the noise prediction
+          of the Gaussian reference ``N(0, sigma^2 I)``, ``||eps(x_t | y) -
+          ref||^2 - ||eps(x_t) - ref||^2`` for MINDE-C and ``||eps(x_t | y) -
+          ref||^2 + ||eps(y_t | x) - ref||^2 - ||eps(x_t, y_t) - ref||^2`` for
+          MINDE-J.
+
+        Plain values are never negative; sigma values can be. With
+        ``conditioning_columns`` every call also sees the row's Z, clean: the
+        terms of ``I(X; y | Z)``. With ``n_folds`` every member's network reads
+        every row, each with its own draws, and a row's value is the mean of the
+        members' values, exactly as :meth:`estimate` reads new data (not as
+        ``fit`` does, where member k reads only its own fold).
+
+        Each value is noisy, and it is **not** the pointwise mutual information
+        ``log p(x, y) - log p(x) - log p(y)`` of the row, not even in expectation
+        over the draws (a plain value is never negative, a pointwise MI can be):
+        only the mean over rows estimates the MI (averaged over rows that share a
+        y, MINDE-C's plain terms estimate ``KL(p(x | y) || p(x))``, the share of
+        the MI from that y). ``estimate(X, y)`` returns
+        ``values.mean()`` and its standard error ``values.std(ddof=1) /
+        sqrt(n_samples)``. The draws come from one random stream over the rows in
+        order, seeded by ``seed_``: the same ``(X, y)`` gives the same values on
+        every call, but a row's value depends on its position among the rows
+        passed. Read on the rows ``fit`` held out, in its order, the values
+        average to ``mutual_information_`` (without ``n_folds``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+
+        Returns
+        -------
+        values : ndarray of shape (n_samples,)
+            In nats, float64.
+        """
+        data, device = self._new_data(X, y)
+        with torch_threads(self.n_threads):
+            terms = self._ensemble_terms(self._mi_fn, data, device)
+        return terms[self._chosen_term]
+
     def estimate(self, X, y):
         """MI of new data under the fitted network, with its standard error.
 
@@ -732,14 +791,12 @@ class MINDEEstimator(BaseEstimator):
         Returns
         -------
         mi : float
-            Estimate of the fitted variant and sigma, in nats.
+            Estimate of the fitted variant and sigma, in nats: the mean of
+            :meth:`estimate_samples`.
         std : float
             Its standard error (Monte Carlo and sampling noise; not network bias).
         """
-        data, device = self._new_data(X, y)
-        with torch_threads(self.n_threads):
-            terms = self._ensemble_terms(self._mi_fn, data, device)
-        return mean_and_std(terms[self._chosen_term])
+        return mean_and_std(self.estimate_samples(X, y))
 
     def log_likelihood_bound(self, X, y):
         """Per-sample lower bound on the log-likelihood of the densities the estimate

@@ -433,14 +433,16 @@ def test_small_data(xy, batch_size):
 
 
 # ----------------------------------------------------------- after fit: new data
-@pytest.mark.parametrize("method", ["estimate", "score", "log_likelihood_bound"])
+@pytest.mark.parametrize(
+    "method", ["estimate", "estimate_samples", "score", "log_likelihood_bound"]
+)
 def test_new_data_with_other_x_columns(fitted, xy, method):
     X, y = xy
     with pytest.raises(ValueError, match="features"):
         getattr(fitted, method)(X[:, :1], y)
 
 
-@pytest.mark.parametrize("method", ["estimate", "score"])
+@pytest.mark.parametrize("method", ["estimate", "estimate_samples", "score"])
 def test_new_data_with_other_y_columns(fitted, xy, method):
     """y with another number of columns than in fit is a ValueError."""
     X, y = xy
@@ -448,9 +450,9 @@ def test_new_data_with_other_y_columns(fitted, xy, method):
         getattr(fitted, method)(X, np.c_[y, y])
 
 
-@pytest.mark.parametrize("method", ["estimate", "score"])
+@pytest.mark.parametrize("method", ["estimate", "estimate_samples", "score"])
 def test_new_data_is_validated(fitted, xy, method):
-    """estimate and score validate their input like fit."""
+    """estimate, estimate_samples and score validate their input like fit."""
     X, y = xy
     X = X.copy()
     X[0, 0] = np.nan
@@ -469,7 +471,9 @@ def test_feature_names_mismatch_warns(xy):
         est.estimate(X, y)
 
 
-@pytest.mark.parametrize("method", ["estimate", "score", "log_likelihood_bound"])
+@pytest.mark.parametrize(
+    "method", ["estimate", "estimate_samples", "score", "log_likelihood_bound"]
+)
 def test_not_fitted(xy, method):
     with pytest.raises(NotFittedError):
         getattr(MINDEEstimator(**TINY), method)(*xy)
