@@ -694,13 +694,16 @@ class MINDEEstimator(BaseEstimator):
             fn, *data, self.sde_, self.n_estimation_passes, generator, truncate
         )
 
-    def _ensemble_terms(self, make_fn, data, device, truncate=False):
-        """Per-row terms on new data, averaged over the members' networks."""
+    def _ensemble_terms(self, make_fn, X, y, truncate=False):
+        """Per-row terms of new data ``(X, y)``, validated here, averaged over the
+        members' networks (each reading every row with its own draws)."""
+        data, device = self._new_data(X, y)
         members = [None] if self.n_folds is None else range(len(self.networks_))
-        parts = [
-            self._read(make_fn(self._on(net, device)), data, device, m, truncate)
-            for m, net in zip(members, self.networks_, strict=True)
-        ]
+        with torch_threads(self.n_threads):
+            parts = [
+                self._read(make_fn(self._on(net, device)), data, device, m, truncate)
+                for m, net in zip(members, self.networks_, strict=True)
+            ]
         return {k: np.mean([p[k] for p in parts], axis=0) for k in parts[0]}
 
     @staticmethod
@@ -775,10 +778,7 @@ class MINDEEstimator(BaseEstimator):
         values : ndarray of shape (n_samples,)
             In nats, float64.
         """
-        data, device = self._new_data(X, y)
-        with torch_threads(self.n_threads):
-            terms = self._ensemble_terms(self._mi_fn, data, device)
-        return terms[self._chosen_term]
+        return self._ensemble_terms(self._mi_fn, X, y)[self._chosen_term]
 
     def estimate(self, X, y):
         """MI of new data under the fitted network, with its standard error.
@@ -816,11 +816,7 @@ class MINDEEstimator(BaseEstimator):
         -------
         bound : ndarray of shape (n_samples,)
         """
-        data, device = self._new_data(X, y)
-        with torch_threads(self.n_threads):
-            terms = self._ensemble_terms(
-                self._likelihood_fn, data, device, truncate=True
-            )
+        terms = self._ensemble_terms(self._likelihood_fn, X, y, truncate=True)
         return likelihood_bound(terms["bound"], self._variant.calls, self._log_scale())
 
     def score(self, X, y):
