@@ -36,6 +36,7 @@ from benchmarks.suite.cli import (  # noqa: E402
 from benchmarks.suite.report import (  # noqa: E402
     add_errors,
     mean_sd_cells,
+    panel_grid,
     seed_means,
 )
 from benchmarks.suite.runner import Job, environment  # noqa: E402
@@ -205,12 +206,7 @@ def plot_relative_errors(errors, path):
     """
     tasks = list(dict.fromkeys(errors.task))
     colours = {name: f"C{i}" for i, name in enumerate(dict.fromkeys(errors.estimator))}
-    columns = min(4, len(tasks))
-    rows = -(-len(tasks) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3.4 * rows),
-                             squeeze=False, sharex=True, sharey=True)
-    for ax in axes.flat[len(tasks):]:
-        ax.set_visible(False)
+    fig, axes = panel_grid(len(tasks), (4, 3.4), sharex=True, sharey=True)
     for ax, task in zip(axes.flat, tasks, strict=False):
         frame = errors[errors.task == task]
         ax.axhspan(-100 * OVER, 100 * OVER, color="0.9", zorder=0)

@@ -14,4 +14,7 @@ runner
     Jobs and their parallel execution (joblib, or a Dask cluster through joblib).
 report
     Tables and figures made from the results file.
+ci_tests
+    Conditional-independence tests with one call shape: MINDE's permutation test,
+    the partial-correlation test and tigramite's CMIknn.
 """

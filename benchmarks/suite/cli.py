@@ -27,16 +27,19 @@ def parse_params(items):
     return params
 
 
-def estimator_names():
-    """Every estimate name the registry can produce, in registry order."""
-    return [out for adapter in ADAPTERS.values() for out in adapter.outputs()]
+def estimator_names(registry=None):
+    """Every estimate name the registry (default :data:`ADAPTERS`) can produce, in
+    registry order."""
+    registry = ADAPTERS if registry is None else registry
+    return [out for adapter in registry.values() for out in adapter.outputs()]
 
 
-def add_estimator_arguments(parser, default):
-    """``--estimators``, ``--minde-param`` and ``--neural-param``."""
+def add_estimator_arguments(parser, default, registry=None):
+    """``--estimators``, ``--minde-param`` and ``--neural-param``; the names known are
+    those of ``registry`` (default :data:`ADAPTERS`)."""
     parser.add_argument("--estimators", nargs="+", default=list(default),
                         metavar="NAME", help=f"default: {' '.join(default)}; known: "
-                             f"{' '.join(estimator_names())}")
+                             f"{' '.join(estimator_names(registry))}")
     parser.add_argument("--minde-param", nargs="+", action="extend", default=[],
                         metavar="NAME=VALUE",
                         help="MINDEEstimator parameters, e.g. max_iter=3000")
@@ -64,8 +67,14 @@ def add_execution_arguments(parser):
                         help="hide the progress bar")
 
 
-def chosen_adapters(args):
+def chosen_adapters(args, registry=None):
     """The adapters named by ``--estimators``, with the ``--*-param`` overrides.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+    registry : dict of str to adapter, optional
+        Defaults to :data:`ADAPTERS`.
 
     Returns
     -------
@@ -75,7 +84,7 @@ def chosen_adapters(args):
     """
     overrides = {"minde": parse_params(args.minde_param),
                  "neural": parse_params(args.neural_param)}
-    return select_adapters(args.estimators, overrides), overrides
+    return select_adapters(args.estimators, overrides, registry), overrides
 
 
 def run_and_collect(jobs, args, what):

@@ -317,6 +317,34 @@ def grouped_errors(df):
     return "\n\n".join(parts)
 
 
+def panel_grid(n_panels, panel_size, max_columns=4, **subplots_kw):
+    """A figure of ``n_panels`` axes, ``max_columns`` to a row, the spare ones hidden.
+
+    Parameters
+    ----------
+    n_panels : int
+    panel_size : tuple of float
+        Width and height of one panel, inches.
+    max_columns : int, default=4
+    **subplots_kw
+        More arguments of :func:`matplotlib.pyplot.subplots` (``sharex``...).
+
+    Returns
+    -------
+    fig : Figure
+    axes : ndarray of Axes of shape (rows, columns)
+        The panels are ``axes.flat[:n_panels]``.
+    """
+    columns = min(max_columns, n_panels)
+    rows = -(-n_panels // columns)
+    width, height = panel_size
+    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows),
+                             squeeze=False, **subplots_kw)
+    for ax in axes.flat[n_panels:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
 def plot_heatmap(df, path):
     """Heatmap of log(seed mean / true MI), estimators x tasks, annotated with the
     seed-mean estimate, with the true MI as the last row ("Beyond Normal" style).
