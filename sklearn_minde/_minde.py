@@ -26,6 +26,7 @@ from ._reference import GaussianReference, StandardReference, fitted_covariance
 from ._sde import VPSDE
 from ._trainer import (
     TrainingConfig,
+    auto_weight_decay,
     init_network,
     make_generator,
     train,
@@ -98,7 +99,7 @@ class MINDEEstimator(BaseEstimator):
         Activation of the residual blocks.
     learning_rate : float or "auto", default="auto"
         Adam's step size; "auto" is 3e-3.
-    learning_rate_schedule : {"constant", "cosine"}, default="constant"
+    learning_rate_schedule : {"constant", "cosine"}, default="cosine"
         ``"cosine"``: a linear warm-up over the first 5 % of ``max_iter`` steps, then
         a cosine decay of the step size to 0 at ``max_iter``.
     batch_size : int or "auto", default="auto"
@@ -109,6 +110,13 @@ class MINDEEstimator(BaseEstimator):
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the weights; the averaged network
         gives every estimate.
+    weight_decay : float or "auto", default="auto"
+        Decoupled weight decay (AdamW): each step also shrinks the weights by
+        ``learning_rate * weight_decay`` times themselves, pulling the network
+        towards the reference of its skip. It keeps a network from memorising few
+        training rows, which would bias the MI upwards. "auto" is
+        ``min(1, (620 / n_train) ** 2)``: 1 up to 620 training rows, 0.6 for 800,
+        0.15 for 1,600, 0.006 for 8,000. 0 trains with plain Adam.
     validation_fraction : float, default=0.2
         Share of the rows held out of training. MI, entropies and their standard
         errors are estimated on them, and early stopping watches their loss.
@@ -229,7 +237,7 @@ class MINDEEstimator(BaseEstimator):
         The same for y.
     sde_ : VPSDE
         The forward SDE and its importance sampling of time.
-    hidden_dim_, batch_size_, learning_rate_, max_iter_ : int, int, float, int
+    hidden_dim_, batch_size_, learning_rate_, max_iter_, weight_decay_ : int, int, float, int, float
         The values used, with "auto" resolved.
     seed_ : int
         Seed drawn from ``random_state``; drives training and every estimate.
@@ -285,10 +293,11 @@ class MINDEEstimator(BaseEstimator):
         n_blocks=2,
         activation="silu",
         learning_rate="auto",
-        learning_rate_schedule="constant",
+        learning_rate_schedule="cosine",
         batch_size="auto",
         max_iter="auto",
         ema_decay=0.999,
+        weight_decay="auto",
         validation_fraction=0.2,
         n_folds=None,
         early_stopping="auto",
@@ -317,6 +326,7 @@ class MINDEEstimator(BaseEstimator):
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.ema_decay = ema_decay
+        self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.n_folds = n_folds
         self.early_stopping = early_stopping
@@ -391,6 +401,7 @@ class MINDEEstimator(BaseEstimator):
         self.batch_size_ = config.batch_size
         self.learning_rate_ = config.learning_rate
         self.max_iter_ = config.max_iter
+        self.weight_decay_ = config.weight_decay
         results, terms = [], []
         for member, (train_rows, read_rows) in self._members(splits):
             train_data = self._to_tensors(X[train_rows], y[train_rows], device)
@@ -497,6 +508,11 @@ class MINDEEstimator(BaseEstimator):
             ),
             learning_rate=3e-3 if self.learning_rate == "auto" else self.learning_rate,
             ema_decay=self.ema_decay,
+            weight_decay=(
+                auto_weight_decay(n_train)
+                if self.weight_decay == "auto"
+                else self.weight_decay
+            ),
             early_stopping=self.early_stopping,
             n_iter_no_change=self.n_iter_no_change,
             tol=self.tol,
@@ -584,6 +600,8 @@ class MINDEEstimator(BaseEstimator):
             value = getattr(self, name)
             if value != "auto":
                 check_scalar(value, name, Integral, min_val=1)
+        if self.weight_decay != "auto":
+            check_scalar(self.weight_decay, "weight_decay", Real, min_val=0)
         if self.learning_rate != "auto":
             check_scalar(
                 self.learning_rate,

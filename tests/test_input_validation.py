@@ -348,6 +348,7 @@ INVALID = [
     (dict(batch_size=0), "batch_size"),
     (dict(max_iter=0), "max_iter"),
     (dict(ema_decay=1.5), "ema_decay"),
+    (dict(weight_decay=-0.1), "weight_decay"),
     (dict(n_iter_no_change=0), "n_iter_no_change"),
     (dict(tol=-1), "tol"),
     (dict(tol=1.0), "tol"),
@@ -368,7 +369,8 @@ def test_invalid_parameters(xy, params, name):
 @pytest.mark.parametrize(
     "params,name",
     [(dict(hidden_dim="big"), "hidden_dim"), (dict(max_iter=2.5), "max_iter"),
-     (dict(batch_size="large"), "batch_size")],
+     (dict(batch_size="large"), "batch_size"),
+     (dict(weight_decay="strong"), "weight_decay")],
 )
 def test_wrongly_typed_parameters(xy, params, name):
     """Parameters of the wrong type are rejected with a message naming them."""
