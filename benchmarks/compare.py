@@ -1,10 +1,11 @@
 """Compare runs of the suite side by side: the lever tables of benchmarks/README.md.
 
-Each run is a results folder of ``benchmarks.bmi_suite`` (its ``results.jsonl``).
-For every task and estimate, the relative error of each run's seed mean, written
-``a / b / ...`` in the order given, then how many tasks are within 10 % of the true
-MI and the mean absolute error of the seed means, per run, over the tasks that run
-holds.
+Each run is a results folder of ``benchmarks.bmi_suite`` or
+``benchmarks.small_samples`` (its ``results.jsonl``). For every task (and sample
+size, where the runs hold several) and estimate, the relative error of each run's
+seed mean, written ``a / b / ...`` in the order given, then, per run over the rows
+it holds: how many are within 10 % of the true MI, how many over-estimate it by
+more than 10 %, and the mean absolute error of the seed means.
 
     python -m benchmarks.compare \\
         standard=benchmarks/results/screen_reference_standard \\
@@ -25,7 +26,7 @@ TOLERANCE = 0.10
 
 
 def load_run(folder):
-    """Seed means of a run: ``{(task, estimate): (mean, true_mi)}``.
+    """Seed means of a run: ``{((task, n_fit), estimate): (mean, true_mi)}``.
 
     Parameters
     ----------
@@ -37,7 +38,8 @@ def load_run(folder):
         for line in f:
             record = json.loads(line)
             for name, value in (record.get("estimates") or {}).items():
-                key = (record["job"]["task"], name)
+                job = record["job"]
+                key = ((job["task"], job.get("n_fit")), name)
                 values.setdefault(key, ([], record["true_mi"]))[0].append(value)
     return {key: (float(np.mean(v)), true) for key, (v, true) in values.items()}
 
@@ -53,24 +55,35 @@ def comparison_table(runs):
     Returns
     -------
     str
+        With an ``n`` column where the runs hold more than one sample size.
     """
     keys = [key for run in runs.values() for key in run]
-    tasks = list(dict.fromkeys(task for task, _ in keys))
+    tasks = list(dict.fromkeys(task for (task, _), _ in keys))
+    rows = sorted(
+        dict.fromkeys(row for row, _ in keys),
+        key=lambda row: (tasks.index(row[0]), row[1] or 0),
+    )
+    sizes = len({n for _, n in rows}) > 1
     met = list(dict.fromkeys(name for _, name in keys))
     names = [n for n in ORDER if n in met] + [n for n in met if n not in ORDER]
     lines = [
-        "| task | true MI | " + " | ".join(names) + " |",
-        "|---|---|" + "---|" * len(names),
+        f"| task |{' n |' * sizes} true MI | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * (len(names) + sizes),
     ]
-    for task in tasks:
-        true = next(run[k][1] for run in runs.values() for k in run if k[0] == task)
+    for row in rows:
+        true = next(run[k][1] for run in runs.values() for k in run if k[0] == row)
         cells = [
-            " / ".join(_relative(run.get((task, name))) for run in runs.values())
+            " / ".join(_relative(run.get((row, name))) for run in runs.values())
             for name in names
         ]
-        lines.append(f"| {task} | {true:.3f} | " + " | ".join(cells) + " |")
-    lines.append(_footer("within 10 %", runs, names, _within))
-    lines.append(_footer("MAE (nats)", runs, names, _mae))
+        label = f"{row[0]} | {row[1]}" if sizes else row[0]
+        lines.append(f"| {label} | {true:.3f} | " + " | ".join(cells) + " |")
+    for label, statistic in (
+        ("within 10 %", _within),
+        ("over +10 %", _over),
+        ("MAE (nats)", _mae),
+    ):
+        lines.append(_footer(label, runs, names, statistic, sizes))
     return "\n".join(lines) + "\n"
 
 
@@ -83,11 +96,16 @@ def _within(cells):
     return f"{hits}/{len(cells)}"
 
 
+def _over(cells):
+    hits = sum(mean / true - 1 > TOLERANCE for mean, true in cells)
+    return f"{hits}/{len(cells)}"
+
+
 def _mae(cells):
     return f"{np.mean([abs(mean - true) for mean, true in cells]):.3f}"
 
 
-def _footer(label, runs, names, statistic):
+def _footer(label, runs, names, statistic, sizes):
     cells = []
     for name in names:
         per_run = []
@@ -95,7 +113,7 @@ def _footer(label, runs, names, statistic):
             found = [v for (_, n), v in run.items() if n == name]
             per_run.append(statistic(found) if found else "–")
         cells.append(" / ".join(per_run))
-    return f"| {label} | | " + " | ".join(cells) + " |"
+    return f"| {label} |{' |' * sizes} | " + " | ".join(cells) + " |"
 
 
 def main(argv=None):

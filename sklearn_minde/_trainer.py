@@ -211,8 +211,8 @@ class OverfittingWarning(UserWarning):
     The network then fits its training rows better than new rows, and the MI
     estimate is biased upwards. With ``early_stopping="auto"`` (the default) the
     fit stops and reads the estimate with the network of the check where the
-    held-out loss was lowest (``best_iter_``); the warning says so. More rows,
-    ``reference="gaussian"`` or a smaller ``hidden_dim`` reduce over-fitting.
+    held-out loss was lowest (``best_iter_``); the warning says so. More rows, a larger ``weight_decay`` or
+    a smaller ``hidden_dim`` reduce over-fitting.
     Silence it with
     ``warnings.filterwarnings("ignore", category=OverfittingWarning)``.
     """
@@ -242,8 +242,8 @@ def warn_overfitting(result, n_train, early_stopping):
         )
     warnings.warn(
         f"Over-fitting: at step {result.overfit_iter} the held-out loss had risen "
-        f"significantly above its lowest value; {used}. More rows, "
-        "reference='gaussian' or a smaller hidden_dim reduce it.",
+        f"significantly above its lowest value; {used}. More rows, a larger "
+        "weight_decay or a smaller hidden_dim reduce it.",
         OverfittingWarning,
         stacklevel=5,  # the caller of fit: fit, _fit, _set_training_attributes, here
     )

@@ -377,12 +377,14 @@ def test_early_stopping_stops_before_max_iter(small_xy):
 
 
 def _overfitting_fit(early_stopping):
-    """80 rows, a 64-wide network and 1,000 steps: the held-out loss turns up."""
+    """80 rows, a 64-wide network and 1,000 steps of Adam at a constant learning
+    rate, no weight decay: the held-out loss turns up."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 3))
     y = X[:, :1] + rng.normal(size=(80, 1))
     est = MINDEEstimator(hidden_dim=64, max_iter=1000, n_estimation_passes=2,
-                         early_stopping=early_stopping, random_state=0)
+                         early_stopping=early_stopping, random_state=0,
+                         weight_decay=0.0, learning_rate_schedule="constant")
     with pytest.warns(OverfittingWarning, match="Over-fitting") as record:
         est.fit(X, y)
     assert record[0].filename == __file__  # points at the caller of fit
@@ -401,6 +403,25 @@ def test_overfitting_stops_and_reads_the_best_check():
     assert last.n_iter_ == last.best_iter_ == 1000
     # the last network reads a larger MI than the best check's (true MI 0.35)
     assert last.mutual_information_ > est.mutual_information_
+
+
+def test_default_weight_decay_holds_back_memorisation():
+    """On _overfitting_fit's 80 rows (true MI 0.347), 1,000 steps without weight
+    decay read +45 %; the default decay (1 at 64 training rows) reads within 15 %,
+    even without early stopping."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = X[:, :1] + rng.normal(size=(80, 1))
+    true_mi = 0.5 * np.log(2)
+    kw = dict(hidden_dim=64, max_iter=1000, n_estimation_passes=2,
+              early_stopping=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OverfittingWarning)
+        plain = MINDEEstimator(**kw, weight_decay=0.0).fit(X, y)
+        decayed = MINDEEstimator(**kw).fit(X, y)
+    assert decayed.weight_decay_ == 1.0
+    assert plain.mutual_information_ > 1.2 * true_mi
+    assert abs(decayed.mutual_information_ / true_mi - 1) < 0.15
 
 
 def test_no_overfitting_warning_on_plenty_of_rows(small_xy):

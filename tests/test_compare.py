@@ -27,4 +27,21 @@ def test_comparison_of_two_runs(tmp_path):
     assert lines[2] == "| t1 | 0.500 | +0 % / +20 % | – / – |"  # seed mean 0.50
     assert lines[3] == "| t2 | 0.500 | -20 % / +0 % | +0 % / – |"
     assert lines[4] == "| within 10 % | | 1/2 / 1/2 | 1/1 / – |"
-    assert lines[5] == "| MAE (nats) | | 0.050 / 0.050 | 0.000 / – |"
+    assert lines[5] == "| over +10 % | | 0/2 / 1/2 | 0/1 / – |"
+    assert lines[6] == "| MAE (nats) | | 0.050 / 0.050 | 0.000 / – |"
+
+
+def test_comparison_by_sample_size(tmp_path):
+    """Runs over several sizes get one row per (task, n), sizes in order."""
+    a = tmp_path / "a"
+    a.mkdir()
+    with open(a / "results.jsonl", "w", encoding="utf-8") as f:
+        for n, value in ((1000, 0.6), (500, 0.3)):
+            record = {"job": {"task": "t", "seed": 0, "n_fit": n}, "true_mi": 0.5,
+                      "estimates": {"MINDE-C": value}}
+            f.write(json.dumps(record) + "\n")
+    lines = compare.main([f"one={a}"]).splitlines()
+    assert lines[0] == "| task | n | true MI | MINDE-C |"
+    assert lines[2] == "| t | 500 | 0.500 | -40 % |"
+    assert lines[3] == "| t | 1000 | 0.500 | +20 % |"
+    assert lines[5] == "| over +10 % | | | 1/2 |"
