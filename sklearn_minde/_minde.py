@@ -9,11 +9,14 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, check_scalar
+from sklearn.utils.validation import check_is_fitted
 
 from ._data import divergence_causes, scale_training_data, standardise
 from ._network import ACTIVATIONS, auto_hidden_dim
 from ._plumbing import (
+    Choice,
+    Number,
+    check_parameters,
     conditioning_indices,
     fit_normal_scores,
     fitted_device,
@@ -33,6 +36,36 @@ from ._trainer import (
     warn_overfitting,
 )
 from ._variants import VARIANTS
+
+#: What each parameter may be, checked at fit time in this order (``beta_max``'s
+#: lower bound is ``beta_min``). ``device`` is checked when it is resolved, and
+#: ``conditioning_columns`` against X.
+PARAMETERS = {
+    "variant": Choice(tuple(VARIANTS)),
+    "sigma": Number(Real, 0, closed="neither", specials=(None,)),
+    "beta_min": Number(Real, 0, closed="neither"),
+    "beta_max": Number(Real, "beta_min", closed="neither"),
+    "t_eps": Number(Real, 0, 1, closed="neither"),
+    "importance_sampling": Choice((True, False)),
+    "normal_scores": Choice((True, False)),
+    "reference": Choice(("standard", "gaussian")),
+    "hidden_dim": Number(Integral, 1, specials=("auto",)),
+    "n_blocks": Number(Integral, 0),
+    "activation": Choice(tuple(sorted(ACTIVATIONS))),
+    "learning_rate": Number(Real, 0, closed="neither", specials=("auto",)),
+    "learning_rate_schedule": Choice(("constant", "cosine")),
+    "batch_size": Number(Integral, 1, specials=("auto",)),
+    "max_iter": Number(Integral, 1, specials=("auto",)),
+    "ema_decay": Number(Real, 0, 1, closed="left"),
+    "weight_decay": Number(Real, 0, specials=("auto",)),
+    "validation_fraction": Number(Real, 0, 1, closed="neither"),
+    "n_folds": Number(Integral, 2, specials=(None,)),
+    "early_stopping": Choice(("auto", "mi", True, False)),
+    "n_iter_no_change": Number(Integral, 1),
+    "tol": Number(Real, 0, 1, closed="left"),
+    "n_estimation_passes": Number(Integral, 1),
+    "n_threads": Number(Integral, 1, specials=(None,)),
+}
 
 
 class MINDEEstimator(BaseEstimator):
@@ -237,8 +270,10 @@ class MINDEEstimator(BaseEstimator):
         The same for y.
     sde_ : VPSDE
         The forward SDE and its importance sampling of time.
-    hidden_dim_, batch_size_, learning_rate_, max_iter_, weight_decay_ : int, int, float, int, float
+    hidden_dim_, batch_size_, max_iter_ : int
         The values used, with "auto" resolved.
+    learning_rate_, weight_decay_ : float
+        The same.
     seed_ : int
         Seed drawn from ``random_state``; drives training and every estimate.
 
@@ -549,98 +584,7 @@ class MINDEEstimator(BaseEstimator):
         return np.delete(np.arange(self.n_features_in_), self.conditioning_columns_)
 
     def _check_params(self):
-        if not (
-            self.early_stopping in ("auto", "mi")
-            or isinstance(self.early_stopping, bool)
-        ):
-            raise ValueError(
-                "early_stopping must be 'auto', 'mi', True or False, got "
-                f"{self.early_stopping!r}."
-            )
-        if self.variant not in VARIANTS:
-            raise ValueError(f"variant must be 'c' or 'j', got {self.variant!r}.")
-        if self.n_folds is not None:
-            check_scalar(self.n_folds, "n_folds", Integral, min_val=2)
-        if not isinstance(self.normal_scores, bool | np.bool_):
-            raise ValueError(
-                f"normal_scores must be True or False, got {self.normal_scores!r}."
-            )
-        if self.learning_rate_schedule not in ("constant", "cosine"):
-            raise ValueError(
-                "learning_rate_schedule must be 'constant' or 'cosine', got "
-                f"{self.learning_rate_schedule!r}."
-            )
-        if self.reference not in ("standard", "gaussian"):
-            raise ValueError(
-                f"reference must be 'standard' or 'gaussian', got {self.reference!r}."
-            )
-        if self.sigma is not None:
-            check_scalar(
-                self.sigma, "sigma", Real, min_val=0, include_boundaries="neither"
-            )
-        check_scalar(
-            self.beta_min, "beta_min", Real, min_val=0, include_boundaries="neither"
-        )
-        check_scalar(
-            self.beta_max,
-            "beta_max",
-            Real,
-            min_val=self.beta_min,
-            include_boundaries="neither",
-        )
-        check_scalar(
-            self.t_eps,
-            "t_eps",
-            Real,
-            min_val=0,
-            max_val=1,
-            include_boundaries="neither",
-        )
-        for name in ("hidden_dim", "batch_size", "max_iter"):
-            value = getattr(self, name)
-            if value != "auto":
-                check_scalar(value, name, Integral, min_val=1)
-        if self.weight_decay != "auto":
-            check_scalar(self.weight_decay, "weight_decay", Real, min_val=0)
-        if self.learning_rate != "auto":
-            check_scalar(
-                self.learning_rate,
-                "learning_rate",
-                Real,
-                min_val=0,
-                include_boundaries="neither",
-            )
-        check_scalar(self.n_blocks, "n_blocks", Integral, min_val=0)
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {sorted(ACTIVATIONS)}, "
-                f"got {self.activation!r}."
-            )
-        check_scalar(
-            self.ema_decay,
-            "ema_decay",
-            Real,
-            min_val=0,
-            max_val=1,
-            include_boundaries="left",
-        )
-        check_scalar(
-            self.validation_fraction,
-            "validation_fraction",
-            Real,
-            min_val=0,
-            max_val=1,
-            include_boundaries="neither",
-        )
-        check_scalar(self.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
-        check_scalar(
-            self.tol, "tol", Real, min_val=0, max_val=1, include_boundaries="left"
-        )
-        check_scalar(
-            self.n_estimation_passes, "n_estimation_passes", Integral, min_val=1
-        )
-        if self.n_threads is not None:
-            check_scalar(self.n_threads, "n_threads", Integral, min_val=1)
+        check_parameters(self.get_params(deep=False), PARAMETERS)
 
     def _n_validation(self, n_samples):
         """Rows held out; at least 2 held out and 2 left to train on."""

@@ -2,13 +2,65 @@
 
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.preprocessing import QuantileTransformer
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_scalar, validate_data
 from tqdm.auto import tqdm
+
+
+@dataclass(frozen=True)
+class Number:
+    """A parameter that is a number of type ``kind`` in an interval.
+
+    ``low`` may name another parameter, whose value is the bound. ``closed`` is
+    :func:`sklearn.utils.validation.check_scalar`'s ``include_boundaries``. The
+    values in ``specials`` (such as ``"auto"`` or None) are accepted as they are.
+    """
+
+    kind: type
+    low: float | str | None = None
+    high: float | None = None
+    closed: str = "both"
+    specials: tuple = ()
+
+    def check(self, name, value, params):
+        if any(value is s or (isinstance(value, str) and value == s)
+               for s in self.specials):
+            return
+        low = params[self.low] if isinstance(self.low, str) else self.low
+        check_scalar(value, name, self.kind, min_val=low, max_val=self.high,
+                     include_boundaries=self.closed)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A parameter that is one of ``options`` (strings, or True and False)."""
+
+    options: tuple
+
+    def check(self, name, value, params):
+        for option in self.options:
+            if isinstance(option, bool):
+                if isinstance(value, bool | np.bool_) and bool(value) == option:
+                    return
+            elif isinstance(value, str) and value == option:
+                return
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, self.options))}; "
+            f"got {value!r}."
+        )
+
+
+def check_parameters(params, table):
+    """Check each parameter against its rule in ``table`` (name to :class:`Number`
+    or :class:`Choice`), in the table's order; raise the first error, naming the
+    parameter."""
+    for name, rule in table.items():
+        rule.check(name, params[name], params)
 
 
 def validate_xy(estimator, X, y, reset):

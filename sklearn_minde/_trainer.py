@@ -211,8 +211,8 @@ class OverfittingWarning(UserWarning):
     The network then fits its training rows better than new rows, and the MI
     estimate is biased upwards. With ``early_stopping="auto"`` (the default) the
     fit stops and reads the estimate with the network of the check where the
-    held-out loss was lowest (``best_iter_``); the warning says so. More rows, a larger ``weight_decay`` or
-    a smaller ``hidden_dim`` reduce over-fitting.
+    held-out loss was lowest (``best_iter_``); the warning says so. More rows, a
+    larger ``weight_decay`` or a smaller ``hidden_dim`` reduce over-fitting.
     Silence it with
     ``warnings.filterwarnings("ignore", category=OverfittingWarning)``.
     """
@@ -342,7 +342,7 @@ def check_finite(loss, step, learning_rate, x, y):
         )
 
 
-#: Training rows below which ``weight_decay="auto"`` is 1 (see :func:`auto_weight_decay`).
+#: Training rows up to which ``weight_decay="auto"`` is 1 (:func:`auto_weight_decay`).
 WEIGHT_DECAY_ROWS = 620
 
 

@@ -18,6 +18,7 @@ from sklearn_minde import (
     MINDEEstimator,
     RankDeficientWarning,
 )
+from sklearn_minde._minde import PARAMETERS
 from sklearn_minde._trainer import check_finite
 
 
@@ -356,6 +357,21 @@ INVALID = [
     (dict(device="banana"), "device"),
     (dict(n_threads=0), "n_threads"),
 ]
+
+
+def test_every_parameter_has_a_rule():
+    """The declarative table covers every constructor parameter but those checked
+    elsewhere (device when resolved, conditioning_columns against X) or passed on
+    (random_state to check_random_state, verbose as a level)."""
+    elsewhere = {"device", "conditioning_columns", "random_state", "verbose"}
+    assert set(PARAMETERS) == set(MINDEEstimator().get_params()) - elsewhere
+
+
+@pytest.mark.parametrize("value", [1, 0, "True", None])
+def test_boolean_choices_want_booleans(xy, value):
+    """early_stopping accepts True and False, not 1, 0 or the string 'True'."""
+    with pytest.raises(ValueError, match="early_stopping must be one of"):
+        MINDEEstimator(**dict(TINY, early_stopping=value)).fit(*xy)
 
 
 @pytest.mark.parametrize("params,name", INVALID, ids=[str(p) for p, _ in INVALID])
