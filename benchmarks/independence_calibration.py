@@ -41,7 +41,7 @@ import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from benchmarks.suite import ci_tests  # noqa: E402
-from benchmarks.suite.adapters import Outcome  # noqa: E402
+from benchmarks.suite.adapters import CMIAdapter, Outcome  # noqa: E402
 from benchmarks.suite.cli import (  # noqa: E402
     add_estimator_arguments,
     add_execution_arguments,
@@ -200,32 +200,26 @@ class CIOutcome(Outcome):
 
 
 @dataclass
-class CIAdapter:
-    """A CI test of :mod:`benchmarks.suite.ci_tests` as an adapter of the suite.
+class CIAdapter(CMIAdapter):
+    """A CI test of :mod:`benchmarks.suite.ci_tests` as an adapter of the suite:
+    a :class:`~benchmarks.suite.adapters.CMIAdapter` whose function is a test,
+    ``(x, y, z, random_state, **params) -> (statistic, p_value)``, run on a
+    :class:`CIData`.
 
     Parameters
     ----------
     name : str
-    test : str
-        Name of the function in :mod:`benchmarks.suite.ci_tests`.
+    function : str
+        Name of the test in :mod:`benchmarks.suite.ci_tests`.
     params : dict
         Its keyword parameters.
     group : str
         Which ``--*-param`` overrides apply ("minde" for MINDE's test).
     """
 
-    name: str
-    test: str
-    params: dict = field(default_factory=dict)
-    group: str = "classical"
-
-    def outputs(self):
-        """The one statistic's name."""
-        return (self.name,)
-
     def settings(self):
         """The configuration, as recorded with every result."""
-        return {"test": self.test, **self.params}
+        return {"test": self.function, **self.params}
 
     def run(self, data, seed):
         """Test ``data``, seeded with ``seed``.
@@ -234,7 +228,7 @@ class CIAdapter:
         -------
         CIOutcome
         """
-        statistic, p_value = getattr(ci_tests, self.test)(
+        statistic, p_value = getattr(ci_tests, self.function)(
             data.x, data.y, data.z, random_state=seed, **self.params)
         return CIOutcome({self.name: statistic}, p_values={self.name: p_value})
 

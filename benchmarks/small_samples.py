@@ -15,9 +15,6 @@ relative error +- sd over seeds per task, n and estimator, beside the oracle flo
 summary.md (MINDE-C against the issue's targets) and relative_error_vs_n.png.
 """
 
-import argparse
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -28,18 +25,17 @@ from matplotlib.ticker import FixedLocator  # noqa: E402
 
 from benchmarks.defaults import TASKS as DEFAULTS_TASKS  # noqa: E402
 from benchmarks.suite.cli import (  # noqa: E402
-    add_estimator_arguments,
-    add_execution_arguments,
-    chosen_adapters,
+    grid_jobs,
+    grid_parser,
     run_and_collect,
 )
 from benchmarks.suite.report import (  # noqa: E402
     add_errors,
+    estimator_table,
     mean_sd_cells,
     panel_grid,
     seed_means,
 )
-from benchmarks.suite.runner import Job, environment  # noqa: E402
 from benchmarks.suite.tasks import TaskData, all_tasks  # noqa: E402
 
 #: The defaults study's five tasks and three non-Gaussian ones.
@@ -98,18 +94,11 @@ def error_table(errors):
         Cells "mean ± sd" of the relative error in %, after the true MI and the
         oracle floor in %.
     """
-    cells = errors.assign(cell=mean_sd_cells(100 * errors.rel_error,
-                                             100 * errors.rel_sd, "{:+.1f}", "{:.1f}"))
-    rows = ["task", "n_fit"]
-    table = cells.pivot(index=rows, columns="estimator", values="cell")
-    table = table.reindex(index=cells[rows].drop_duplicates().apply(tuple, axis=1),
-                          columns=list(dict.fromkeys(errors.estimator)))
-    facts = cells.groupby(rows, sort=False)[["true_mi", "floor"]].first()
-    table.insert(0, "oracle floor (%)", (100 * facts.floor).map("{:.1f}".format))
-    table.insert(0, "true MI", facts.true_mi.map("{:.3f}".format))
-    table.index = table.index.set_names(["task", "n"])
-    return table.reset_index().fillna("failed").to_markdown(index=False,
-                                                         disable_numparse=True)
+    cells = mean_sd_cells(100 * errors.rel_error, 100 * errors.rel_sd, "{:+.1f}",
+                          "{:.1f}")
+    facts = {"true MI": errors.true_mi.map("{:.3f}".format),
+             "oracle floor (%)": (100 * errors.floor).map("{:.1f}".format)}
+    return estimator_table(errors, cells, ["task", "n_fit"], facts, ["task", "n"])
 
 
 def target_check(errors, estimator):
@@ -245,45 +234,17 @@ def plot_relative_errors(errors, path):
 
 def parse_args(argv=None):
     """Command-line arguments; see ``--help``."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.small_samples",
-                                description=__doc__.split("\n\n")[0])
-    p.add_argument("--tasks", nargs="+", default=list(TASKS), metavar="TASK",
-                   help=f"default: {' '.join(TASKS)}")
-    p.add_argument("--n", nargs="+", type=int, default=list(SIZES),
-                   help=f"rows to fit on (default: {' '.join(map(str, SIZES))})")
-    p.add_argument("--seeds", nargs="+", type=int, default=list(range(5)),
-                   help="default: 0 1 2 3 4")
-    add_estimator_arguments(p, default=DEFAULT_ESTIMATORS)
-    add_execution_arguments(p)
-    p.add_argument("--out", type=Path, default=Path("benchmarks/out/small_samples"),
-                   help="output folder (default: benchmarks/out/small_samples)")
-    return p.parse_args(argv)
+    return grid_parser("small_samples", __doc__.split("\n\n")[0], TASKS, SIZES,
+                       range(5), DEFAULT_ESTIMATORS).parse_args(argv)
 
 
 def build_jobs(args):
-    """One job per seed, n, task and adapter, seed first (so that a partial run
-    covers the whole grid for the first seeds).
-
-    Returns
-    -------
-    jobs : list of Job
-    description : str
-        The sweep in one line, for the reports.
-    """
+    """The grid's jobs and its description: see
+    :func:`~benchmarks.suite.cli.grid_jobs`."""
     unknown = sorted(set(args.tasks) - set(all_tasks()))
     if unknown:
         raise SystemExit(f"unknown tasks {unknown}")
-    adapters, overrides = chosen_adapters(args)
-    jobs = [Job("small_samples", TaskData(task, seed, n), adapter)
-            for seed in args.seeds for n in args.n for task in args.tasks
-            for adapter in adapters]
-    env = environment()
-    description = (f"Small samples: n = {args.n}, {len(args.tasks)} tasks, seeds "
-                   f"{args.seeds}; MINDE parameters {overrides['minde'] or 'default'}; "
-                   f"{env['machine']}, GPU: {env['gpu']}, torch "
-                   f"{env['versions']['torch']}, benchmark-mi "
-                   f"{env['versions']['benchmark-mi']}")
-    return jobs, description
+    return grid_jobs("small_samples", "Small samples", TaskData, args)
 
 
 def main(argv=None):

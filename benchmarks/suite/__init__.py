@@ -4,8 +4,8 @@
 Modules
 -------
 adapters
-    One small interface over MINDE and benchmark-mi's estimators, and the registry of
-    estimators the studies can run.
+    One small interface over MINDE, benchmark-mi's estimators and the conditional-MI
+    functions of ci_tests, and the registry of estimators the studies can run.
 tasks
     benchmark-mi tasks, sampling protocols and the oracle accuracy floor.
 store
@@ -16,5 +16,6 @@ report
     Tables and figures made from the results file.
 ci_tests
     Conditional-independence tests with one call shape: MINDE's permutation test,
-    the partial-correlation test and tigramite's CMIknn.
+    the partial-correlation test and tigramite's CMIknn; the statistics of the last
+    two alone, as conditional-MI estimators.
 """

@@ -1,8 +1,9 @@
 """One small interface over every estimator the benchmarks run.
 
 An adapter turns a :class:`Sample` and a seed into an :class:`Outcome`: one or more
-named MI estimates from one fit. MINDE's adapters return the plain and the sigma
-estimate of one trained network, so a variant and its sigma form never train twice.
+named MI estimates from one fit, conditional MI estimates I(X; Y | Z) when the sample
+has a Z. MINDE's adapters return the plain and the sigma estimate of one trained
+network, so a variant and its sigma form never train twice.
 
 An adapter has a ``name``, a ``group`` (which ``--*-param`` overrides apply to it), a
 ``params`` dict, and three methods: ``outputs()`` (the names of the estimates it
@@ -19,6 +20,8 @@ import numpy as np
 
 from sklearn_minde import MINDEEstimator
 
+from . import ci_tests
+
 
 @dataclass
 class Sample:
@@ -31,12 +34,29 @@ class Sample:
     x_est, y_est : ndarray of shape (n_est, d_x) and (n_est, d_y), optional
         A separate sample to read the estimate on (the MINDE protocol). Estimators
         without a separate estimation step run on this sample when it is given.
+    z_fit, z_est : ndarray of shape (n_fit, d_z) and (n_est, d_z), optional
+        The conditioning variable of a conditional MI I(X; Y | Z), on the same rows
+        as the x and y arrays; None for the MI I(X; Y).
     """
 
     x_fit: np.ndarray
     y_fit: np.ndarray
     x_est: np.ndarray | None = None
     y_est: np.ndarray | None = None
+    z_fit: np.ndarray | None = None
+    z_est: np.ndarray | None = None
+
+    def estimation_rows(self):
+        """x, y and z of the estimation sample when there is one, else of the
+        fitting sample (z is None without a Z)."""
+        if self.x_est is None:
+            return self.x_fit, self.y_fit, self.z_fit
+        return self.x_est, self.y_est, self.z_est
+
+
+def _with_z(x, z):
+    """X's columns for MINDEEstimator: x, then z's (x alone without a Z)."""
+    return x if z is None else np.hstack([x, z])
 
 
 @dataclass
@@ -73,7 +93,8 @@ class MINDEAdapter:
         ``MINDEEstimator``'s variant.
     params : dict
         Further ``MINDEEstimator`` parameters. ``sigma`` sets the reference of the
-        sigma form (1 when absent or None).
+        sigma form (1 when absent or None). With a Z in the sample, its columns
+        follow x's in X and are the ``conditioning_columns``.
     """
 
     name: str
@@ -103,8 +124,12 @@ class MINDEAdapter:
         -------
         Outcome
         """
-        est = MINDEEstimator(variant=self.variant, random_state=seed, **self.params)
-        est.fit(sample.x_fit, sample.y_fit)
+        x, z = sample.x_fit, sample.z_fit
+        d_x = x.shape[1]
+        columns = None if z is None else list(range(d_x, d_x + z.shape[1]))
+        est = MINDEEstimator(variant=self.variant, random_state=seed,
+                             conditioning_columns=columns, **self.params)
+        est.fit(_with_z(x, z), sample.y_fit)
         plain, sigma = self.outputs()
         if sample.x_est is None:
             key = f"minde_{self.variant}"
@@ -112,7 +137,7 @@ class MINDEAdapter:
             errors = {plain: est.estimates_std_[key],
                       sigma: est.estimates_std_[f"{key}_sigma"]}
         else:
-            xy = sample.x_est, sample.y_est
+            xy = _with_z(sample.x_est, sample.z_est), sample.y_est
             reference = est.sigma or 1.0
             read = {plain: est.set_params(sigma=None).estimate(*xy),
                     sigma: est.set_params(sigma=reference).estimate(*xy)}
@@ -166,13 +191,68 @@ class BMIAdapter:
         Returns
         -------
         Outcome
+
+        Raises
+        ------
+        ValueError
+            For a sample with a Z: benchmark-mi's estimators have no conditional
+            form.
         """
+        x, y, z = sample.estimation_rows()
+        if z is not None:
+            raise ValueError(f"{self.name} estimates I(X; Y) only: it has no "
+                             "conditional form")
         kwargs = dict(self.params, seed=seed) if self.group == "neural" else self.params
         est = getattr(bmi.estimators, self.estimator)(**kwargs)
-        x, y = ((sample.x_fit, sample.y_fit) if sample.x_est is None
-                else (sample.x_est, sample.y_est))
         return Outcome({self.name: float(est.estimate(x, y))},
                        device=jax.default_backend())
+
+
+@dataclass
+class CMIAdapter:
+    """A (conditional) MI function of :mod:`benchmarks.suite.ci_tests`, e.g. the
+    Gaussian CMI or tigramite's CMIknn estimate.
+
+    Runs on the estimation sample when there is one, else on the fitting sample;
+    without a Z it estimates I(X; Y).
+
+    Parameters
+    ----------
+    name : str
+        Name of the estimate.
+    function : str
+        Name of the function in :mod:`benchmarks.suite.ci_tests`, called as
+        ``function(x, y, z, random_state=seed, **params) -> float``.
+    params : dict
+        Its keyword parameters.
+    group : str
+        Which ``--*-param`` overrides apply.
+    """
+
+    name: str
+    function: str
+    params: dict = field(default_factory=dict)
+    group: str = "classical"
+
+    def outputs(self):
+        """The one estimate's name."""
+        return (self.name,)
+
+    def settings(self):
+        """The configuration, as recorded with every result."""
+        return {"function": self.function, **self.params}
+
+    def run(self, sample, seed):
+        """Estimate the (conditional) MI of ``sample``, seeded with ``seed``.
+
+        Returns
+        -------
+        Outcome
+        """
+        x, y, z = sample.estimation_rows()
+        value = getattr(ci_tests, self.function)(x, y, z, random_state=seed,
+                                                 **self.params)
+        return Outcome({self.name: float(value)})
 
 
 #: The critic of the "Beyond Normal" benchmark's neural estimators: an MLP with

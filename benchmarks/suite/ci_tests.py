@@ -9,6 +9,10 @@ study or a causal-discovery loop takes any of them as its CI callable.
 - :func:`partial_correlation_test`: the Gaussian test (partial correlation), from
   numpy and scipy alone.
 - :func:`cmiknn_test`: tigramite's CMIknn (Runge 2018), when tigramite is installed.
+
+Their statistics alone, as conditional-MI estimators (``(x, y, z=None, *,
+random_state=0, **params) -> float``, nats): :func:`gaussian_cmi` (ParCorr's) and
+:func:`cmiknn_cmi` (CMIknn's).
 """
 
 import numpy as np
@@ -78,6 +82,31 @@ def partial_canonical_correlations(x, y, z=None):
     residuals = [a - basis @ (basis.T @ a) for a in (x, y)]
     qx, qy = (np.linalg.qr(r)[0] for r in residuals)
     return np.clip(np.linalg.svd(qx.T @ qy, compute_uv=False), 0.0, 1.0)
+
+
+def gaussian_cmi(x, y, z=None, *, random_state=None):
+    """The Gaussian (conditional) MI on the sample covariance: ParCorr's statistic.
+
+    ``-1/2 sum(log(1 - rho_i^2))`` over the partial canonical correlations
+    (:func:`partial_canonical_correlations`), which equals
+    ``1/2 [log det S_xz + log det S_yz - log det S_z - log det S_xyz]`` on the
+    sample covariances; without z, the MI of benchmark-mi's CCA estimator. Exact
+    in the limit for jointly Gaussian data, biased under non-linear maps.
+
+    Parameters
+    ----------
+    x, y, z
+        As in :func:`partial_correlation_test`.
+    random_state : None
+        Unused: accepted for the common call shape.
+
+    Returns
+    -------
+    float
+        Nats.
+    """
+    rho = partial_canonical_correlations(x, y, z)
+    return -0.5 * float(np.sum(np.log1p(-rho**2)))
 
 
 def partial_correlation_test(x, y, z=None, *, random_state=None):
@@ -154,10 +183,48 @@ def cmiknn_test(x, y, z=None, *, random_state=0, knn=0.2, shuffle_neighbors=5,
         CMIknn's (conditional) MI estimate, nats.
     p_value : float
     """
+    test = _cmiknn(knn=knn, shuffle_neighbors=shuffle_neighbors,
+                   sig_samples=sig_samples, significance="shuffle_test",
+                   seed=random_state)
+    statistic, p_value = test.run_test_raw(*_xyz(x, y, z))
+    return float(statistic), float(p_value)
+
+
+def cmiknn_cmi(x, y, z=None, *, random_state=0, knn=0.2):
+    """tigramite's CMIknn estimate alone (no shuffle test): the statistic of
+    :func:`cmiknn_test`.
+
+    The Frenzel-Pompe nearest-neighbour estimator in max-norm on the ranks of each
+    column (tigramite's ``transform="ranks"``), so it is unchanged by increasing
+    maps of single columns, up to the tiny noise that breaks ties. Runs on one
+    thread.
+
+    Parameters
+    ----------
+    x, y, z
+        As in :func:`partial_correlation_test`.
+    random_state : int, default=0
+        Seeds the tie-breaking noise.
+    knn : float or int, default=0.2
+        Neighbours of the estimate (a fraction of n when below 1): tigramite's
+        default, made for the test; a small integer (10) is the KSG-like choice.
+
+    Returns
+    -------
+    float
+        Nats.
+    """
+    test = _cmiknn(knn=knn, seed=random_state)
+    return float(test.get_dependence_measure_raw(*_xyz(x, y, z)))
+
+
+def _cmiknn(**params):
+    """tigramite's ``CMIknn(workers=1, **params)``."""
     from tigramite.independence_tests.cmiknn import CMIknn
 
-    test = CMIknn(knn=knn, shuffle_neighbors=shuffle_neighbors, sig_samples=sig_samples,
-                  significance="shuffle_test", workers=1, seed=random_state)
-    z = None if z is None else _columns(z)
-    statistic, p_value = test.run_test_raw(_columns(x), _columns(y), z)
-    return float(statistic), float(p_value)
+    return CMIknn(workers=1, **params)
+
+
+def _xyz(x, y, z):
+    """x, y and z (or None) as float64 arrays of columns."""
+    return _columns(x), _columns(y), None if z is None else _columns(z)

@@ -3,10 +3,11 @@ and how the jobs run."""
 
 import argparse
 import ast
+from pathlib import Path
 
 from .adapters import ADAPTERS, select_adapters
 from .report import records_to_frame
-from .runner import run_jobs
+from .runner import Job, environment, run_jobs
 from .store import ResultStore
 
 
@@ -67,6 +68,48 @@ def add_execution_arguments(parser):
                         help="hide the progress bar")
 
 
+def grid_parser(study, description, tasks, sizes, seeds, estimators, registry=None,
+                choices=None, tasks_note=""):
+    """The command line of a grid study, ``python -m benchmarks.<study>``:
+    ``--tasks``, ``--n``, ``--seeds``, the estimator and execution arguments, and
+    ``--out`` (default ``benchmarks/out/<study>``).
+
+    Parameters
+    ----------
+    study : str
+        The study's module in ``benchmarks``.
+    description : str
+    tasks, sizes, seeds : sequence
+        Defaults of ``--tasks``, ``--n`` (rows per sample) and ``--seeds``.
+    estimators : sequence of str
+        Default of ``--estimators``.
+    registry : dict of str to adapter, optional
+        Defaults to :data:`ADAPTERS`.
+    choices : sequence of str, optional
+        The tasks ``--tasks`` accepts (None: any, checked by the study).
+    tasks_note : str, optional
+        More help on ``--tasks``, after its default.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    p = argparse.ArgumentParser(prog=f"python -m benchmarks.{study}",
+                                description=description)
+    p.add_argument("--tasks", nargs="+", default=list(tasks), metavar="TASK",
+                   choices=choices, help=f"default: {' '.join(tasks)}{tasks_note}")
+    p.add_argument("--n", nargs="+", type=int, default=list(sizes),
+                   help=f"rows per sample (default: {' '.join(map(str, sizes))})")
+    p.add_argument("--seeds", nargs="+", type=int, default=list(seeds),
+                   help=f"default: {' '.join(map(str, seeds))}")
+    add_estimator_arguments(p, default=estimators, registry=registry)
+    add_execution_arguments(p)
+    out = Path("benchmarks/out") / study
+    p.add_argument("--out", type=Path, default=out,
+                   help=f"output folder (default: {out})")
+    return p
+
+
 def chosen_adapters(args, registry=None):
     """The adapters named by ``--estimators``, with the ``--*-param`` overrides.
 
@@ -85,6 +128,42 @@ def chosen_adapters(args, registry=None):
     overrides = {"minde": parse_params(args.minde_param),
                  "neural": parse_params(args.neural_param)}
     return select_adapters(args.estimators, overrides, registry), overrides
+
+
+def grid_jobs(study, title, data, args, registry=None):
+    """The jobs of a grid study: one per seed, n, task and adapter of ``args``,
+    seed first (so that a partial run covers the whole grid for the first seeds).
+
+    Parameters
+    ----------
+    study : str
+        The jobs' study name.
+    title : str
+        The study in words, first in the description.
+    data : callable
+        ``data(task, seed, n)``: the data specification of one job.
+    args : argparse.Namespace
+        With ``tasks``, ``n``, ``seeds`` and the estimator arguments.
+    registry : dict of str to adapter, optional
+        Defaults to :data:`ADAPTERS`.
+
+    Returns
+    -------
+    jobs : list of Job
+    description : str
+        The grid, the settings and the machine in one line, for the reports.
+    """
+    adapters, overrides = chosen_adapters(args, registry)
+    jobs = [Job(study, data(task, seed, n), adapter)
+            for seed in args.seeds for n in args.n for task in args.tasks
+            for adapter in adapters]
+    env = environment()
+    description = (f"{title}: n = {args.n}, {len(args.tasks)} tasks, seeds "
+                   f"{args.seeds}; MINDE parameters {overrides['minde'] or 'default'}; "
+                   f"{env['machine']}, GPU: {env['gpu']}, torch "
+                   f"{env['versions']['torch']}, benchmark-mi "
+                   f"{env['versions']['benchmark-mi']}")
+    return jobs, description
 
 
 def run_and_collect(jobs, args, what):

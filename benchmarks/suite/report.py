@@ -117,6 +117,42 @@ def mean_sd_cells(mean, sd, fmt, sd_fmt=None):
     return mean.map(fmt.format) + np.where(sd.notna(), " ± " + sd_text, "")
 
 
+def estimator_table(frame, cells, rows, facts, names=None):
+    """Markdown table with one cell per row of ``frame``: a table row per value of
+    the ``rows`` columns and a column per estimator (both in order of appearance),
+    after leading columns of facts.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per value of ``rows`` and estimator (column ``estimator``).
+    cells : Series of str
+        The text of each row's cell, aligned with ``frame``.
+    rows : list of str
+        The columns that make a table row.
+    facts : dict of str to Series of str
+        Leading columns by title, aligned with ``frame``; each table row shows the
+        first of its rows.
+    names : list of str, optional
+        Headers of the ``rows`` columns (default: their names).
+
+    Returns
+    -------
+    str
+        A cell with no row in ``frame`` reads "failed".
+    """
+    table = frame.assign(cell=cells).pivot(index=rows, columns="estimator",
+                                           values="cell")
+    table = table.reindex(index=pd.MultiIndex.from_frame(frame[rows].drop_duplicates()),
+                          columns=_order(frame, "estimator"))
+    leading = pd.DataFrame(facts).groupby([frame[r] for r in rows], sort=False).first()
+    for title in reversed(list(facts)):
+        table.insert(0, title, leading[title])
+    table.index = table.index.set_names(names or rows)
+    return table.reset_index().fillna("failed").to_markdown(index=False,
+                                                         disable_numparse=True)
+
+
 def task_table(df):
     """Markdown table, task x estimator: seed mean +- sd of the estimate.
 
