@@ -91,6 +91,11 @@ class MINDEBmiEstimator(IMutualInformationPointEstimator):
         """
         params = self._params.dict()
         variant, seed = params.pop("variant"), params.pop("random_state")
+        if params.pop("conditioning_columns") is not None:
+            raise ValueError(
+                "benchmark-mi's interface estimates I(X; Y): conditioning_columns "
+                "must be None."
+            )
         if variant not in _BY_VARIANT:
             raise ValueError(
                 f"variant must be one of {sorted(_BY_VARIANT)}, got {variant!r}."

@@ -78,6 +78,15 @@ def test_unknown_variant():
         )
 
 
+def test_conditioning_columns_are_refused():
+    """bmi's interface has no Z: a conditional estimator is refused, not run as
+    an unconditional one."""
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="conditioning_columns"):
+        MINDEBmiEstimator(**dict(TINY, conditioning_columns=[0])).estimate(
+            rng.normal(size=(40, 2)), rng.normal(size=(40, 1)))
+
+
 def test_runs_in_bmis_own_workflow(tmp_path):
     """bmi.benchmark.run_estimator on a task sample saved by bmi: success, and with
     the Gaussian reference (exact scores of the fitted Gaussian before training)
