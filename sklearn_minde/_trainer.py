@@ -353,9 +353,9 @@ def auto_weight_decay(n_train):
     and a fixed step budget passes over few rows many more times, so the decay
     falls fast with the rows: 1 up to 620 training rows, 0.6 for 800, 0.15 for
     1,600, 0.006 for 8,000. Chosen on the small-sample study
-    (``benchmarks/README.md``, section 4): a constant 0.3 or 1 under-fitted from
-    2,000 rows on and a constant 0.3 at 10,000 rows, 2.4 at 400 training rows
-    under-estimated by 21-82 %.
+    (``benchmarks/README.md``, sections 4b and 4c): a constant 0.3 or 1
+    under-fitted from 2,000 rows on and a constant 0.3 at 10,000 rows, 2.4 at 400
+    training rows under-estimated by 21-82 %.
     """
     return min(1.0, (WEIGHT_DECAY_ROWS / n_train) ** 2)
 

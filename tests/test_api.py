@@ -376,12 +376,17 @@ def test_early_stopping_stops_before_max_iter(small_xy):
     assert math.isfinite(est.mutual_information_)
 
 
+def _overfitting_data():
+    """80 rows; y is X's first column plus unit noise (true MI 0.347)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    return X, X[:, :1] + rng.normal(size=(80, 1))
+
+
 def _overfitting_fit(early_stopping):
     """80 rows, a 64-wide network and 1,000 steps of Adam at a constant learning
     rate, no weight decay: the held-out loss turns up."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(80, 3))
-    y = X[:, :1] + rng.normal(size=(80, 1))
+    X, y = _overfitting_data()
     est = MINDEEstimator(hidden_dim=64, max_iter=1000, n_estimation_passes=2,
                          early_stopping=early_stopping, random_state=0,
                          weight_decay=0.0, learning_rate_schedule="constant")
@@ -409,9 +414,7 @@ def test_default_weight_decay_holds_back_memorisation():
     """On _overfitting_fit's 80 rows (true MI 0.347), 1,000 steps without weight
     decay read +45 %; the default decay (1 at 64 training rows) reads within 15 %,
     even without early stopping."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(80, 3))
-    y = X[:, :1] + rng.normal(size=(80, 1))
+    X, y = _overfitting_data()
     true_mi = 0.5 * np.log(2)
     kw = dict(hidden_dim=64, max_iter=1000, n_estimation_passes=2,
               early_stopping=False, random_state=0)

@@ -69,25 +69,27 @@ def _config(**kw):
     return TrainingConfig(**kw)
 
 
+def _train(config, variant="c", seed=0, n=300, n_val=50):
+    """:func:`train` of a width-16 network on ``_data(n)``, without Z; the first
+    ``n_val`` rows are the held-out ones."""
+    x, y = _data(n=n)
+    return train(
+        init_network(3, 16, 1, "silu", seed),
+        x,
+        y,
+        x[:, :0],
+        x[:n_val],
+        y[:n_val],
+        x[:n_val, :0],
+        VPSDE(0.1, 20.0, 1e-3),
+        VARIANTS[variant],
+        config,
+        seed=seed,
+    )
+
+
 def test_train_returns_a_result_and_repeats_with_the_seed():
-    x, y = _data()
-    sde = VPSDE(0.1, 20.0, 1e-3)
-    results = [
-        train(
-            init_network(3, 16, 1, "silu", 4),
-            x,
-            y,
-            x[:, :0],
-            x[:50],
-            y[:50],
-            x[:50, :0],
-            sde,
-            VARIANTS["c"],
-            _config(),
-            seed=4,
-        )
-        for _ in range(2)
-    ]
+    results = [_train(_config(), seed=4) for _ in range(2)]
     r = results[0]
     assert isinstance(r, TrainingResult)
     assert r.n_iter == 60 and r.loss_curve.shape == (60,)
@@ -97,20 +99,7 @@ def test_train_returns_a_result_and_repeats_with_the_seed():
 
 
 def _trained_weight_norm(weight_decay):
-    x, y = _data()
-    result = train(
-        init_network(3, 16, 1, "silu", 4),
-        x,
-        y,
-        x[:, :0],
-        x[:50],
-        y[:50],
-        x[:50, :0],
-        VPSDE(0.1, 20.0, 1e-3),
-        VARIANTS["c"],
-        _config(weight_decay=weight_decay, ema_decay=0.0),
-        seed=4,
-    )
+    result = _train(_config(weight_decay=weight_decay, ema_decay=0.0), seed=4)
     return sum(p.square().sum() for p in result.network.parameters()).item()
 
 
@@ -130,22 +119,8 @@ def test_auto_weight_decay_falls_with_the_square_of_the_rows():
 
 
 def test_train_stops_early_on_a_flat_held_out_loss():
-    x, y = _data()
-    sde = VPSDE(0.1, 20.0, 1e-3)
     config = _config(max_iter=5000, early_stopping=True, tol=0.5)
-    r = train(
-        init_network(3, 16, 1, "silu", 0),
-        x,
-        y,
-        x[:, :0],
-        x[:50],
-        y[:50],
-        x[:50, :0],
-        sde,
-        VARIANTS["j"],
-        config,
-        seed=0,
-    )
+    r = _train(config, variant="j")
     # tol=0.5 asks for halving the loss at every check: stops after 3 checks
     assert r.n_iter == 3 * config.check_every
 
@@ -208,13 +183,10 @@ def test_host_synchronises_only_at_checks(monkeypatch, max_iter):
             return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(torch.Tensor, name, counted)
-    x, y = _data()
-    sde = VPSDE(0.1, 20.0, 1e-3)
     config = _config(max_iter=max_iter)
     assert config.check_every == 50
     n_checks = -(-max_iter // 50)
-    r = train(init_network(3, 16, 1, "silu", 0), x, y, x[:, :0], x[:50], y[:50],
-              x[:50, :0], sde, VARIANTS["c"], config, seed=0)
+    r = _train(config)
     assert len(r.check_steps) == n_checks
     # a handful per check (loss, MI and its error, the over-fitting test), plus a
     # few after the loop; never one per step
@@ -234,11 +206,8 @@ def test_mi_converged_compares_the_rise_over_the_window_with_the_error():
 
 
 def test_training_stops_once_the_mi_has_converged():
-    x, y = _data(n=600)
-    sde = VPSDE(0.1, 20.0, 1e-3)
     config = _config(max_iter=4000, early_stopping="mi", n_iter_no_change=2)
-    r = train(init_network(3, 16, 1, "silu", 0), x, y, x[:, :0], x[:100], y[:100],
-              x[:100, :0], sde, VARIANTS["c"], config, seed=0)
+    r = _train(config, n=600, n_val=100)
     assert r.n_iter < 4000
     assert r.mi_curve[-1] - r.mi_curve[-3] < r.mi_std_curve[-1]
 
