@@ -24,7 +24,13 @@ from ._plumbing import (
     torch_threads,
     validate_xy,
 )
-from ._reader import likelihood_bound, mean_and_std, per_sample_terms, summarise
+from ._reader import (
+    estimation_passes,
+    likelihood_bound,
+    mean_and_std,
+    per_sample_terms,
+    summarise,
+)
 from ._reference import GaussianReference, StandardReference, fitted_covariance
 from ._sde import VPSDE
 from ._trainer import (
@@ -63,7 +69,7 @@ PARAMETERS = {
     "early_stopping": Choice(("auto", "mi", True, False)),
     "n_iter_no_change": Number(Integral, 1),
     "tol": Number(Real, 0, 1, closed="left"),
-    "n_estimation_passes": Number(Integral, 1),
+    "n_estimation_passes": Number(Integral, 1, specials=("auto",)),
     "n_threads": Number(Integral, 1, specials=(None,)),
 }
 
@@ -185,9 +191,12 @@ class MINDEEstimator(BaseEstimator):
         With ``early_stopping=True``: minimum relative improvement of the held-out
         loss. The part of the loss that carries MI is small, so a positive ``tol``
         stops training too early.
-    n_estimation_passes : int, default=8
-        Monte Carlo passes over the held-out rows at estimation time; each pass draws
-        one time and one noise per row.
+    n_estimation_passes : int or "auto", default="auto"
+        Monte Carlo passes over the rows an estimate reads; each pass draws one time
+        and one noise per row. "auto": at least 8, and enough for 16,000 draws (8
+        passes on the 2,000 held-out rows of a 10,000-row fit, 320 on the 50 of a
+        250-row fit): on few rows, 8 passes leave a rare draw with a large
+        importance weight free to dominate the mean.
     device : str or torch.device, default="auto"
         "auto" (CUDA when available, else the CPU), "cpu", "cuda", "cuda:1"...
     n_threads : int or None, default=1
@@ -274,6 +283,10 @@ class MINDEEstimator(BaseEstimator):
         The values used, with "auto" resolved.
     learning_rate_, weight_decay_ : float
         The same.
+    n_estimation_passes_ : int
+        Monte Carlo passes of the fit's reading (of the first member's rows, with
+        ``n_folds``), "auto" resolved; a later ``estimate`` resolves it for its own
+        rows.
     seed_ : int
         Seed drawn from ``random_state``; drives training and every estimate.
 
@@ -338,7 +351,7 @@ class MINDEEstimator(BaseEstimator):
         early_stopping="auto",
         n_iter_no_change=10,
         tol=0.0,
-        n_estimation_passes=8,
+        n_estimation_passes="auto",
         device="auto",
         n_threads=1,
         random_state=None,
@@ -437,6 +450,9 @@ class MINDEEstimator(BaseEstimator):
         self.learning_rate_ = config.learning_rate
         self.max_iter_ = config.max_iter
         self.weight_decay_ = config.weight_decay
+        self.n_estimation_passes_ = estimation_passes(
+            self.n_estimation_passes, len(splits[0][1])
+        )
         results, terms = [], []
         for member, (train_rows, read_rows) in self._members(splits):
             train_data = self._to_tensors(X[train_rows], y[train_rows], device)
@@ -652,9 +668,8 @@ class MINDEEstimator(BaseEstimator):
     def _read(self, fn, data, device, member, truncate=False):
         """:func:`per_sample_terms` with the member's estimation stream."""
         generator = make_generator(self.seed_, "estimation", device, member)
-        return per_sample_terms(
-            fn, *data, self.sde_, self.n_estimation_passes, generator, truncate
-        )
+        passes = estimation_passes(self.n_estimation_passes, len(data[0]))
+        return per_sample_terms(fn, *data, self.sde_, passes, generator, truncate)
 
     def _ensemble_terms(self, make_fn, X, y, truncate=False):
         """Per-row terms of new data ``(X, y)``, validated here, averaged over the
@@ -692,7 +707,7 @@ class MINDEEstimator(BaseEstimator):
 
         Row i's value is the Monte Carlo integrand of the chosen estimate (the
         fitted ``variant`` and ``sigma``) at that row, averaged over
-        ``n_estimation_passes`` passes. Each pass draws one diffusion time ``t``
+        the passes of ``n_estimation_passes``. Each pass draws one diffusion time ``t``
         (from the importance density ``q`` of time, or uniformly with
         ``importance_sampling=False``) and one noise per row, diffuses the row to
         that noise level, and takes ``w(t) / 2`` times a squared difference of the

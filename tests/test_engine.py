@@ -4,9 +4,12 @@ import numpy as np
 import pytest
 import torch
 
+from sklearn_minde import MINDEEstimator
 from sklearn_minde._reader import (
+    MIN_DRAWS,
     call_variables,
     entropy_variables,
+    estimation_passes,
     likelihood_bound,
     log_jacobian,
     per_sample_terms,
@@ -166,6 +169,24 @@ def test_per_sample_terms_averages_passes_over_chunks(monkeypatch):
     np.testing.assert_allclose(out["z"], z[:, 0].double().numpy(), rtol=1e-6)
     assert out["t"].shape == (20,) and out["t"].dtype == np.float64
     assert len(np.unique(out["t"])) == 20  # a fresh draw per row and pass
+
+
+def test_auto_estimation_passes_take_enough_draws():
+    # 8 passes from 2,000 rows on (the held-out rows of 10,000: the 40-task runs
+    # keep their passes), more on fewer rows, and an integer as it is
+    assert estimation_passes("auto", 2000) == estimation_passes("auto", 10**6) == 8
+    for n_rows in (1, 50, 200, 1999):
+        passes = estimation_passes("auto", n_rows)
+        assert passes * n_rows >= MIN_DRAWS > (passes - 1) * n_rows
+    assert estimation_passes(3, 50) == 3
+
+
+def test_fit_reads_small_held_out_sets_with_more_passes():
+    X, y = (a.numpy() for a in _data(n=100))
+    est = MINDEEstimator(hidden_dim=8, max_iter=10, random_state=0).fit(X, y)
+    assert est.n_estimation_passes_ == estimation_passes("auto", 20) == 800
+    est.set_params(n_estimation_passes=2).fit(X, y)
+    assert est.n_estimation_passes_ == 2
 
 
 @pytest.mark.parametrize("max_iter", [100, 400])
