@@ -3,12 +3,13 @@
 from ._data import DataWarning, DiscreteDataWarning, RankDeficientWarning
 from ._independence import independence_test
 from ._minde import MINDEEstimator
-from ._trainer import OverfittingWarning
+from ._trainer import CompileWarning, OverfittingWarning
 
 __all__ = [
     "MINDEEstimator",
     "independence_test",
     "OverfittingWarning",
+    "CompileWarning",
     "DataWarning",
     "DiscreteDataWarning",
     "RankDeficientWarning",

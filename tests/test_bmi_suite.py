@@ -77,6 +77,12 @@ def test_help_lists_protocols_and_estimators(capsys):
         assert word in text
 
 
+def test_suite_refuses_conditioning_columns_it_sets_itself(capsys):
+    with pytest.raises(SystemExit, match="conditioning_columns: the suite sets it"):
+        bmi_suite.main(["--tasks", TASKS[0], "--estimators", "MINDE-C",
+                        "--minde-param", "conditioning_columns=[0]"])
+
+
 def test_registry_has_every_estimator():
     outputs = {o for a in ADAPTERS.values() for o in a.outputs()}
     assert outputs == {"MINDE-C", "MINDE-C-sigma", "MINDE-J", "MINDE-J-sigma", "KSG",

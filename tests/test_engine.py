@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_minde import MINDEEstimator
+from sklearn_minde import CompileWarning, MINDEEstimator
 from sklearn_minde._reader import (
     MIN_DRAWS,
     call_variables,
@@ -25,6 +25,7 @@ from sklearn_minde._trainer import (
     make_generator,
     stream_seed,
     train,
+    use_compile,
 )
 from sklearn_minde._variants import ABSENT, CLEAN, DIFFUSED, VARIANTS
 
@@ -187,6 +188,44 @@ def test_fit_reads_small_held_out_sets_with_more_passes():
     assert est.n_estimation_passes_ == estimation_passes("auto", 20) == 800
     est.set_params(n_estimation_passes=2).fit(X, y)
     assert est.n_estimation_passes_ == 2
+
+
+def test_compile_auto_is_for_cuda_only():
+    assert not use_compile("auto", torch.device("cpu"))
+    assert use_compile("auto", torch.device("cuda"))
+    assert use_compile(True, torch.device("cpu"))
+    assert not use_compile(False, torch.device("cuda"))
+
+
+COMPILE_FIT = dict(hidden_dim=8, max_iter=30, n_estimation_passes=2, random_state=0)
+
+
+def test_compiled_training_gives_the_eager_numbers():
+    X, y = (a.numpy() for a in _data(n=200))
+    eager = MINDEEstimator(**COMPILE_FIT).fit(X, y)
+    compiled = MINDEEstimator(compile=True, **COMPILE_FIT).fit(X, y)
+    assert not eager.compiled_ and compiled.compiled_
+    np.testing.assert_allclose(compiled.loss_curve_, eager.loss_curve_, rtol=1e-4)
+    assert compiled.mutual_information_ == pytest.approx(
+        eager.mutual_information_, rel=1e-4
+    )
+
+
+def test_a_failed_compile_warns_once_and_trains_eagerly(monkeypatch):
+    class Broken(torch.nn.Module):
+        def forward(self, *args):
+            raise RuntimeError("no C++ compiler")
+
+    monkeypatch.setattr(torch, "compile", lambda network, **kw: Broken())
+    X, y = (a.numpy() for a in _data(n=200))
+    with pytest.warns(CompileWarning, match="training eagerly") as record:
+        fell_back = MINDEEstimator(compile=True, **COMPILE_FIT).fit(X, y)
+    assert len([w for w in record if w.category is CompileWarning]) == 1
+    eager = MINDEEstimator(**COMPILE_FIT).fit(X, y)
+    assert not fell_back.compiled_
+    # the failed step's draws are rewound: exactly the eager fit
+    np.testing.assert_array_equal(fell_back.loss_curve_, eager.loss_curve_)
+    assert fell_back.mutual_information_ == eager.mutual_information_
 
 
 @pytest.mark.parametrize("max_iter", [100, 400])

@@ -127,6 +127,10 @@ def chosen_adapters(args, registry=None):
     """
     overrides = {"minde": parse_params(args.minde_param),
                  "neural": parse_params(args.neural_param)}
+    if "conditioning_columns" in overrides["minde"]:
+        raise SystemExit(
+            "--minde-param conditioning_columns: the suite sets it from each task's "
+            "conditioning variable Z (none for the MI tasks); leave it out.")
     return select_adapters(args.estimators, overrides, registry), overrides
 
 
