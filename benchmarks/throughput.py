@@ -2,7 +2,7 @@
 
 Run: python -m benchmarks.throughput [--widths 64 128 256] [--members 1 2 4 5]
      [--rounds 5] [--steps 5] [--compile-widths 64 256] [--threads 1]
-     [--out benchmarks/results/throughput]
+     [--device cpu] [--out benchmarks/results/throughput]
 
 One training step (a minibatch of 512 rows with D = 10 columns, MINDE-C's loss,
 Adam, the EMA update) of one :class:`ScoreNetwork` and of :class:`EnsembleNetwork`
@@ -14,7 +14,9 @@ single network's in the same round. The compiled variant is the single network u
 ``torch.compile`` (forward and backward; Adam and the EMA stay eager); its cold
 compile time is the first step's time less an eager step's, with an empty
 inductor cache (about a minute per width on 2 shared cores, hence only at
-``--compile-widths``).
+``--compile-widths``). With ``--device cuda`` everything runs on the GPU and each
+timing waits for the device (``torch.cuda.synchronize``); ``scripts/gpu_check.sh``
+runs it so.
 """
 
 import argparse
@@ -48,17 +50,20 @@ class Trainee:
     every member at once (shape ``rows``)."""
 
     def __init__(self, network, rows, x, y):
+        network = network.to(x.device)
         self.network, self.rows, self.x, self.y = network, rows, x, y
         self.z = x[:, :0]  # no conditioning variable
         self.ema = copy.deepcopy(network).requires_grad_(False)
         self.params = list(network.parameters())
         self.ema_params = list(self.ema.parameters())
         self.optimizer = torch.optim.Adam(self.params, lr=1e-3, fused=True)
-        self.generator = torch.Generator().manual_seed(0)
+        self.generator = torch.Generator(device=x.device).manual_seed(0)
 
     def step(self):
         """One Adam step and EMA update."""
-        idx = torch.randint(self.x.shape[0], self.rows, generator=self.generator)
+        idx = torch.randint(
+            self.x.shape[0], self.rows, generator=self.generator, device=self.x.device
+        )
         xb, yb, zb = self.x[idx], self.y[idx], self.z[idx]
         t, ex, ey = draw_noise(xb, yb, SDE, self.generator)
         loss = VARIANT.training_loss(
@@ -70,11 +75,12 @@ class Trainee:
         ema_update(self.ema_params, self.params, 0.999)
 
 
-def trainees(width, members, compile_network):
+def trainees(width, members, compile_network, device):
     """The variants at one width: name -> (Trainee, members, cold compile s)."""
     g = torch.Generator().manual_seed(1)
     x = torch.randn(4096, D_X, generator=g)
     y = x + torch.randn(4096, D_Y, generator=g)
+    x, y = x.to(device), y.to(device)
     nets = [
         init_network(D_X + D_Y, width, N_BLOCKS, ACTIVATION, 0, member=k)
         for k in range(max(members))
@@ -94,16 +100,21 @@ def trainees(width, members, compile_network):
 
 
 def time_steps(trainee, n_steps):
-    """Seconds per step over ``n_steps`` steps."""
+    """Seconds per step over ``n_steps`` steps (waiting for a CUDA device)."""
+    sync = torch.cuda.synchronize if trainee.x.is_cuda else (lambda: None)
+    sync()
     start = time.perf_counter()
     for _ in range(n_steps):
         trainee.step()
+    sync()
     return (time.perf_counter() - start) / n_steps
 
 
 def measure(width, args):
     """Rows of the results table at one width."""
-    variants = trainees(width, args.members, width in args.compile_widths)
+    variants = trainees(
+        width, args.members, width in args.compile_widths, torch.device(args.device)
+    )
     names = list(variants)
     times = {name: [] for name in names}
     for r in range(args.rounds):
@@ -137,7 +148,8 @@ def markdown(rows, args):
     """The results as a markdown table with the run's settings."""
     lines = [
         f"Steps per second, batch {BATCH}, D = {D_X + D_Y}, {N_BLOCKS} blocks, "
-        f"torch {torch.__version__}, {args.threads} torch thread(s); {args.rounds} "
+        f"torch {torch.__version__}, device {args.device}, {args.threads} torch "
+        f"thread(s); {args.rounds} "
         "interleaved rounds of "
         f"{args.steps} steps per variant (cost: median over rounds of the time per "
         "step relative to one network in the same round, [min, max]).",
@@ -165,6 +177,7 @@ def main():
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--compile-widths", type=int, nargs="*", default=[64, 256])
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1...")
     parser.add_argument("--out", default="benchmarks/results/throughput")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
