@@ -67,6 +67,7 @@ PARAMETERS = {
     "weight_decay": Number(Real, 0, specials=("auto",)),
     "validation_fraction": Number(Real, 0, 1, closed="neither"),
     "n_folds": Number(Integral, 2, specials=(None,)),
+    "n_networks": Number(Integral, 1),
     "early_stopping": Choice(("auto", "mi", True, False)),
     "n_iter_no_change": Number(Integral, 1),
     "tol": Number(Real, 0, 1, closed="left"),
@@ -169,6 +170,15 @@ class MINDEEstimator(BaseEstimator):
         every row serves the estimate and no row is read by a network that trained
         on it. The standard error then includes the spread between the members
         (see ``mutual_information_std_``). Costs K trainings.
+    n_networks : int, default=1
+        Networks trained on the same rows, each from its own seed, and read together
+        on the same draws (with ``n_folds``: per fold). With 2 or more, every
+        squared difference of noise predictions in the estimates is read as the
+        mean over pairs of networks of the inner product of their differences:
+        each network's error is independent of the others', so the inner product
+        drops the variance of that error, which a squared norm adds as a positive
+        bias (largest in many dimensions; see the method page, "Several networks").
+        Costs ``n_networks`` trainings.
     early_stopping : {"auto", "mi", True, False}, default="auto"
         ``"auto"``: stop when the held-out denoising loss of the averaged network
         has risen above its best by more than 3 standard errors of the paired
@@ -232,7 +242,7 @@ class MINDEEstimator(BaseEstimator):
         does not cover a bias shared by every network.
     member_estimates_ : ndarray of shape (n_members,)
         The chosen estimate of each member on its own held-out rows (one member
-        without ``n_folds``).
+        without ``n_folds``; a member is the ``n_networks`` networks of a fold).
     estimates_ : dict of str to float
         Every estimate the trained network supports: ``"minde_c"`` and
         ``"minde_c_sigma"`` (variant "c"), or ``"minde_j"`` and ``"minde_j_sigma"``.
@@ -273,8 +283,9 @@ class MINDEEstimator(BaseEstimator):
     network_ : torch.nn.Module
         The averaged (EMA) network of the first member, kept on the CPU.
     networks_ : list of torch.nn.Module
-        The averaged network of each member; ``estimate``, ``estimate_samples``,
-        ``score`` and ``log_likelihood_bound`` on new data average over them.
+        The averaged networks, member by member (``n_networks`` each);
+        ``estimate``, ``estimate_samples``, ``score`` and ``log_likelihood_bound``
+        on new data average over the members.
     device_ : str
         The device training ran on.
     x_normal_scores_, y_normal_scores_ : QuantileTransformer
@@ -360,6 +371,7 @@ class MINDEEstimator(BaseEstimator):
         weight_decay="auto",
         validation_fraction=0.2,
         n_folds=None,
+        n_networks=1,
         early_stopping="auto",
         n_iter_no_change=10,
         tol=0.0,
@@ -390,6 +402,7 @@ class MINDEEstimator(BaseEstimator):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.n_folds = n_folds
+        self.n_networks = n_networks
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
@@ -471,29 +484,32 @@ class MINDEEstimator(BaseEstimator):
         for member, (train_rows, read_rows) in self._members(splits):
             train_data = self._to_tensors(X[train_rows], y[train_rows], device)
             read_data = self._to_tensors(X[read_rows], y[read_rows], device)
-            network = init_network(
-                d - d_z,
-                self.hidden_dim_,
-                self.n_blocks,
-                self.activation,
-                self.seed_,
-                reference=self._reference(*train_data),
-                member=member,
-                n_conditioning=d_z,
-            )
-            result = train(
-                network.to(device),
-                *train_data,
-                *read_data,
-                self.sde_,
-                self._variant,
-                config,
-                self.seed_,
-                member,
-            )
-            result.network = result.network.cpu()
-            results.append(result)
-            terms.append(self._mi_terms(result.network, read_data, device, member))
+            group = []
+            for stream in self._network_streams(member):
+                network = init_network(
+                    d - d_z,
+                    self.hidden_dim_,
+                    self.n_blocks,
+                    self.activation,
+                    self.seed_,
+                    reference=self._reference(*train_data),
+                    member=stream,
+                    n_conditioning=d_z,
+                )
+                result = train(
+                    network.to(device),
+                    *train_data,
+                    *read_data,
+                    self.sde_,
+                    self._variant,
+                    config,
+                    self.seed_,
+                    stream,
+                )
+                result.network = result.network.cpu()
+                results.append(result)
+                group.append(result.network)
+            terms.append(self._mi_terms(group, read_data, device, member))
         self._set_training_attributes(results, len(splits[0][0]))
         self._set_estimates(terms, *train_data[:2])
         return self
@@ -522,6 +538,22 @@ class MINDEEstimator(BaseEstimator):
         if self.n_folds is None:
             return [(None, splits[0])]
         return list(enumerate(splits))
+
+    def _network_streams(self, member):
+        """The random-stream keys of a member's ``n_networks`` networks: the
+        member's own key for the first (so that one network is the fit of
+        ``n_networks=1``), then keys no other network of the fit uses."""
+        offset = self.n_folds or 1
+        return [member] + [
+            (member or 0) + offset * j for j in range(1, self.n_networks)
+        ]
+
+    def _groups(self):
+        """``networks_`` member by member, with each member's stream key."""
+        k = self.n_networks
+        groups = [self.networks_[i : i + k] for i in range(0, len(self.networks_), k)]
+        members = [None] if self.n_folds is None else range(len(groups))
+        return list(zip(members, groups, strict=True))
 
     def _set_training_attributes(self, results, n_train):
         """Networks, curves (of the first member) and the over-fitting warning."""
@@ -659,28 +691,30 @@ class MINDEEstimator(BaseEstimator):
     def _sigma_value(self):
         return 1.0 if self.sigma is None else float(self.sigma)
 
-    def _mi_fn(self, network):
+    def _mi_fn(self, networks):
         """``fn(x, y, z, t, eps_x, eps_y)``: the per-row terms of the estimates and
-        entropies under ``network``."""
+        entropies under a member's ``networks`` (read together, see
+        ``n_networks``)."""
         sigma = self._sigma_value()
 
         def fn(*draw):
-            return self._variant.mi_terms(network, *draw, self.sde_, sigma)
+            return self._variant.mi_terms(networks, *draw, self.sde_, sigma)
 
         return fn
 
-    def _likelihood_fn(self, network):
-        """``fn(x, y, z, t, eps_x, eps_y)``: the per-row likelihood bound terms."""
+    def _likelihood_fn(self, networks):
+        """``fn(x, y, z, t, eps_x, eps_y)``: the per-row likelihood bound terms, the
+        mean over a member's ``networks``."""
 
         def fn(*draw):
-            return {"bound": self._variant.likelihood_terms(network, *draw, self.sde_)}
+            return {"bound": self._variant.likelihood_terms(networks, *draw, self.sde_)}
 
         return fn
 
-    def _mi_terms(self, network, data, device, member):
-        """Per-row terms of the estimates and entropies of one member's network on
+    def _mi_terms(self, networks, data, device, member):
+        """Per-row terms of the estimates and entropies of one member's networks on
         standardised tensors ``data = (x, y, z)``."""
-        return self._read(self._mi_fn(self._on(network, device)), data, device, member)
+        return self._read(self._mi_fn(self._on(networks, device)), data, device, member)
 
     def _read(self, fn, data, device, member, truncate=False):
         """:func:`per_sample_terms` with the member's estimation stream."""
@@ -692,18 +726,19 @@ class MINDEEstimator(BaseEstimator):
         """Per-row terms of new data ``(X, y)``, validated here, averaged over the
         members' networks (each reading every row with its own draws)."""
         data, device = self._new_data(X, y)
-        members = [None] if self.n_folds is None else range(len(self.networks_))
         with torch_threads(self.n_threads):
             parts = [
-                self._read(make_fn(self._on(net, device)), data, device, m, truncate)
-                for m, net in zip(members, self.networks_, strict=True)
+                self._read(make_fn(self._on(nets, device)), data, device, m, truncate)
+                for m, nets in self._groups()
             ]
         return {k: np.mean([p[k] for p in parts], axis=0) for k in parts[0]}
 
     @staticmethod
-    def _on(network, device):
-        """The network on ``device`` (a copy unless it is the CPU)."""
-        return network if device.type == "cpu" else copy.deepcopy(network).to(device)
+    def _on(networks, device):
+        """The networks on ``device`` (copies unless it is the CPU)."""
+        if device.type == "cpu":
+            return networks
+        return [copy.deepcopy(net).to(device) for net in networks]
 
     def _new_data(self, X, y):
         """Validate data given after ``fit``; standardised tensors ``(x, y, z)`` and

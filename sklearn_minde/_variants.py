@@ -107,6 +107,32 @@ def squared_norm(a):
     return a.square().sum(dim=1)
 
 
+def pair_norm(a):
+    """Squared norm of what several networks' values have in common, per row.
+
+    ``a`` has shape ``(K, n, d)``: K networks' values of one difference of noise
+    predictions on the same draws. With K = 1, ``||a_1||^2``. With K >= 2, the mean
+    over pairs j < k of ``<a_j, a_k>``: when the networks' errors are independent
+    and centred (networks trained from their own seeds), each pair's inner product
+    is unbiased for ``||E a||^2``, where a squared norm adds the variance of the
+    error, a positive bias that grows with the dimension (method page, section 7).
+
+    Returns
+    -------
+    torch.Tensor of shape (n,)
+    """
+    if len(a) == 1:
+        return squared_norm(a[0])
+    pairs = [(j, k) for j in range(len(a)) for k in range(j + 1, len(a))]
+    return sum((a[j] * a[k]).sum(dim=1) for j, k in pairs) / len(pairs)
+
+
+def as_networks(network):
+    """A list of networks from one network or a list of them (None, the exact
+    scores of the tests, is one network)."""
+    return list(network) if isinstance(network, (list, tuple)) else [network]
+
+
 def reference_noise(z_t, t, sde, sigma):
     """``s_t z_t / chi_t``: the noise-space output of the score of ``N(0, sigma^2 I)``.
 
@@ -195,19 +221,28 @@ class _Variant:
     def kl_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
         """Per-sample terms of every KL the estimates need, from one draw.
 
+        ``network`` is one network or a list of K networks read on the same draws;
+        every squared norm below is then a :func:`pair_norm` over them.
+
         Returns
         -------
         outputs : list of (torch.Tensor, torch.Tensor)
-            The network's noise predictions of each call in ``calls``.
+            The noise predictions of each call in ``calls``, each of shape
+            ``(K, n, d)``.
         kl_ref : list of torch.Tensor of shape (n,)
             ``1/2 w(t) ||eps_theta - eps_ref||^2`` on the diffused coordinates of each
             call: the integrand of ``KL(p || N(0, sigma^2 I))`` for that call's density.
         weight : torch.Tensor of shape (n,)
             The importance weight ``w(t) = r(t) / q(t)``.
         """
-        outputs = predict_noise_calls(
-            network, x, y, z, t, eps_x, eps_y, sde, self.calls
-        )
+        per_network = [
+            predict_noise_calls(net, x, y, z, t, eps_x, eps_y, sde, self.calls)
+            for net in as_networks(network)
+        ]
+        outputs = [
+            tuple(torch.stack([o[i][v] for o in per_network]) for v in (0, 1))
+            for i in range(len(self.calls))
+        ]
         xt, yt = sde.perturb(x, t, eps_x), sde.perturb(y, t, eps_y)
         ref_x, ref_y = (
             reference_noise(xt, t, sde, sigma),
@@ -218,16 +253,23 @@ class _Variant:
         for (role_x, role_y), (ex, ey) in zip(self.calls, outputs, strict=True):
             sq = torch.zeros_like(weight)
             if role_x == DIFFUSED:
-                sq = sq + squared_norm(ex - ref_x)
+                sq = sq + pair_norm(ex - ref_x)
             if role_y == DIFFUSED:
-                sq = sq + squared_norm(ey - ref_y)
+                sq = sq + pair_norm(ey - ref_y)
             kl_ref.append(0.5 * weight * sq)
         return outputs, kl_ref, weight
 
     def likelihood_terms(self, network, x, y, z, t, eps_x, eps_y, sde):
-        """Per-sample sum of the log-likelihood bounds of every density in ``calls``."""
+        """Per-sample sum of the log-likelihood bounds of every density in ``calls``;
+        with a list of networks, the mean of their bounds."""
+        networks = as_networks(network)
+        if len(networks) > 1:
+            return sum(
+                self.likelihood_terms(net, x, y, z, t, eps_x, eps_y, sde)
+                for net in networks
+            ) / len(networks)
         outputs = predict_noise_calls(
-            network, x, y, z, t, eps_x, eps_y, sde, self.calls
+            networks[0], x, y, z, t, eps_x, eps_y, sde, self.calls
         )
         total = torch.zeros(x.shape[0], device=x.device)
         for (role_x, role_y), (ex, ey) in zip(self.calls, outputs, strict=True):
@@ -265,7 +307,7 @@ class ConditionalVariant(_Variant):
         (marg, _), (cond, _) = out
         h_ref = gaussian_entropy_terms(x, sigma)
         return {
-            "mi": 0.5 * w * squared_norm(cond - marg),
+            "mi": 0.5 * w * pair_norm(cond - marg),
             "mi_sigma": kl_cond - kl_marg,
             "h_x": h_ref - kl_marg,
             "h_x|y": h_ref - kl_cond,
@@ -303,7 +345,7 @@ class JointVariant(_Variant):
         return {
             "mi": 0.5
             * w
-            * (squared_norm(joint_x - cond_x) + squared_norm(joint_y - cond_y)),
+            * (pair_norm(joint_x - cond_x) + pair_norm(joint_y - cond_y)),
             "mi_sigma": kl_x_given_y + kl_y_given_x - kl_joint,
             "h_xy": h_xy,
             "h_x|y": h_x_given_y,

@@ -27,7 +27,14 @@ from sklearn_minde._trainer import (
     train,
     use_compile,
 )
-from sklearn_minde._variants import ABSENT, CLEAN, DIFFUSED, VARIANTS
+from sklearn_minde._variants import (
+    ABSENT,
+    CLEAN,
+    DIFFUSED,
+    VARIANTS,
+    pair_norm,
+    squared_norm,
+)
 
 
 def test_streams_are_distinct_deterministic_and_keyed_by_seed():
@@ -188,6 +195,35 @@ def test_fit_reads_small_held_out_sets_with_more_passes():
     assert est.n_estimation_passes_ == estimation_passes("auto", 20) == 800
     est.set_params(n_estimation_passes=2).fit(X, y)
     assert est.n_estimation_passes_ == 2
+
+
+def test_pair_norm_drops_the_variance_of_independent_errors():
+    g = torch.Generator().manual_seed(0)
+    mean = torch.randn(1, 50, generator=g).expand(20000, 50)
+    a = mean + torch.randn(3, 20000, 50, generator=g)  # three networks, unit errors
+    np.testing.assert_allclose(pair_norm(a[:1]), squared_norm(a[0]))
+    np.testing.assert_allclose(pair_norm(a[:2]), (a[0] * a[1]).sum(1), rtol=1e-6)
+    truth = squared_norm(mean[:1]).item()
+    assert squared_norm(a[0]).mean().item() == pytest.approx(truth + 50, rel=0.02)
+    for k in (2, 3):
+        assert pair_norm(a[:k]).mean().item() == pytest.approx(truth, abs=0.3)
+
+
+def test_several_networks_add_to_the_first_and_read_together():
+    X, y = (a.numpy() for a in _data(n=300))
+    kw = dict(hidden_dim=8, max_iter=40, n_estimation_passes=2, random_state=0)
+    one = MINDEEstimator(**kw).fit(X, y)
+    two = MINDEEstimator(n_networks=2, **kw).fit(X, y)
+    folds = MINDEEstimator(n_networks=2, n_folds=3, **kw).fit(X, y)
+    assert len(two.networks_) == 2 and len(folds.networks_) == 6
+    assert folds.member_estimates_.shape == (3,)
+    for p, q in zip(one.network_.parameters(), two.network_.parameters(), strict=True):
+        torch.testing.assert_close(p, q)  # the first network is the single fit
+    second = two.networks_[1].parameters()
+    assert not all(torch.equal(p, q) for p, q in zip(two.network_.parameters(), second))
+    mi, _ = two.estimate(X, y)
+    assert mi == pytest.approx(two.estimate_samples(X, y).mean())
+    assert np.isfinite(two.score(X, y)) and np.isfinite(folds.mutual_information_)
 
 
 def test_compile_auto_is_for_cuda_only():
