@@ -777,7 +777,10 @@ class MINDEEstimator(BaseEstimator):
           ref||^2 + ||eps(y_t | x) - ref||^2 - ||eps(x_t, y_t) - ref||^2`` for
           MINDE-J.
 
-        Plain values are never negative; sigma values can be. With
+        Plain values are never negative with one network; sigma values can be.
+        With ``n_networks`` of 2 or more each squared difference is the mean over
+        pairs of networks of the inner product of their differences (same draws),
+        which can be negative too. With
         ``conditioning_columns`` every call also sees the row's Z, clean: the
         terms of ``I(X; y | Z)``. With ``n_folds`` every member's network reads
         every row, each with its own draws, and a row's value is the mean of the
