@@ -115,7 +115,8 @@ def pair_norm(a):
     over pairs j < k of ``<a_j, a_k>``: when the networks' errors are independent
     and centred (networks trained from their own seeds), each pair's inner product
     is unbiased for ``||E a||^2``, where a squared norm adds the variance of the
-    error, a positive bias that grows with the dimension (method page, section 7).
+    error, a positive bias that grows with the dimension (method page, "Several
+    networks").
 
     Returns
     -------
