@@ -37,6 +37,7 @@ from importlib.util import find_spec
 import numpy as np
 
 from benchmarks.suite import ci_tests
+from benchmarks.suite.cli import parse_params
 
 VARIABLES = ("A", "B", "C", "D")
 TRUE_EDGES = frozenset(frozenset(e) for e in ("AB", "BD", "CD"))
@@ -165,14 +166,20 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--max-order", type=int, default=2)
+    p.add_argument("--minde-param", nargs="*", default=[], metavar="NAME=VALUE",
+                   help="overrides of MINDE-perm's configuration, e.g. "
+                        "n_permutations=39 max_iter=600")
     args = p.parse_args(argv)
+    tests = dict(TESTS, **{"MINDE-perm": partial(
+        ci_tests.minde_test, **{**ci_tests.MINDE_CHEAP,
+                                **parse_params(args.minde_param)})})
     data = sample_graph(args.n, args.seed)
     print(f"n = {args.n}, seed {args.seed}, alpha = {args.alpha}; true skeleton: "
           f"{edge_text(TRUE_EDGES)}; true v-structure: B -> D <- C")
     results = {}
     for name in args.tests:
         start = time.perf_counter()
-        results[name] = pc_skeleton(data, TESTS[name], args.alpha, args.max_order)
+        results[name] = pc_skeleton(data, tests[name], args.alpha, args.max_order)
         print(report(name, *results[name], time.perf_counter() - start), flush=True)
     return results
 
