@@ -151,7 +151,12 @@ class MINDEEstimator(BaseEstimator):
         rows and columns (see Notes).
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the weights; the averaged network
-        gives every estimate.
+        gives every estimate. At step t the decay used is ``min(ema_decay, (1 + t)
+        / (10 + t))``, so that early weights fade quickly. That warm-up stays below
+        0.999 for the first 8,990 steps, more than the default budget runs below
+        about 36,000 training rows (2,000 steps up to 8,000), so there ``ema_decay``
+        of 0.999 or more changes nothing and the average weights roughly the last
+        ninth of the steps (benchmarks section 5h).
     weight_decay : float or "auto", default="auto"
         Decoupled weight decay (AdamW): each step also shrinks the weights by
         ``learning_rate * weight_decay`` times themselves, pulling the network
