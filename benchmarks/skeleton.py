@@ -37,7 +37,6 @@ from importlib.util import find_spec
 import numpy as np
 
 from benchmarks.suite import ci_tests
-from benchmarks.suite.cli import parse_params
 
 VARIABLES = ("A", "B", "C", "D")
 TRUE_EDGES = frozenset(frozenset(e) for e in ("AB", "BD", "CD"))
@@ -170,9 +169,13 @@ def main(argv=None):
                    help="overrides of MINDE-perm's configuration, e.g. "
                         "n_permutations=39 max_iter=600")
     args = p.parse_args(argv)
+    overrides = {}
+    if args.minde_param:  # the suite's parser; importing it needs benchmark-mi
+        from benchmarks.suite.cli import parse_params
+
+        overrides = parse_params(args.minde_param)
     tests = dict(TESTS, **{"MINDE-perm": partial(
-        ci_tests.minde_test, **{**ci_tests.MINDE_CHEAP,
-                                **parse_params(args.minde_param)})})
+        ci_tests.minde_test, **{**ci_tests.MINDE_CHEAP, **overrides})})
     data = sample_graph(args.n, args.seed)
     print(f"n = {args.n}, seed {args.seed}, alpha = {args.alpha}; true skeleton: "
           f"{edge_text(TRUE_EDGES)}; true v-structure: B -> D <- C")
