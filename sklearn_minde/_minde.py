@@ -489,7 +489,7 @@ class MINDEEstimator(BaseEstimator):
         for member, (train_rows, read_rows) in self._members(splits):
             train_data = self._to_tensors(X[train_rows], y[train_rows], device)
             read_data = self._to_tensors(X[read_rows], y[read_rows], device)
-            group = []
+            reference, group = self._reference(*train_data), []
             for stream in self._network_streams(member):
                 network = init_network(
                     d - d_z,
@@ -497,7 +497,7 @@ class MINDEEstimator(BaseEstimator):
                     self.n_blocks,
                     self.activation,
                     self.seed_,
-                    reference=self._reference(*train_data),
+                    reference=reference,
                     member=stream,
                     n_conditioning=d_z,
                 )

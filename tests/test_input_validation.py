@@ -354,6 +354,8 @@ INVALID = [
     (dict(tol=-1), "tol"),
     (dict(tol=1.0), "tol"),
     (dict(n_estimation_passes=0), "n_estimation_passes"),
+    (dict(n_networks=0), "n_networks"),
+    (dict(compile="yes"), "compile"),
     (dict(device="banana"), "device"),
     (dict(n_threads=0), "n_threads"),
 ]
