@@ -34,7 +34,12 @@ import torch  # noqa: E402
 
 from sklearn_minde._ensemble import EnsembleNetwork  # noqa: E402
 from sklearn_minde._sde import VPSDE  # noqa: E402
-from sklearn_minde._trainer import draw_noise, ema_update, init_network  # noqa: E402
+from sklearn_minde._trainer import (  # noqa: E402
+    ema_update,
+    init_network,
+    stacked_training_step,
+    training_step,
+)
 from sklearn_minde._variants import VARIANTS  # noqa: E402
 
 D_X = D_Y = 5
@@ -45,33 +50,32 @@ VARIANT = VARIANTS["c"]
 
 
 class Trainee:
-    """A network (or ensemble) with its Adam, EMA and random stream; ``step()`` runs
-    one training step as ``_trainer.training_step`` does, the minibatch drawn for
-    every member at once (shape ``rows``)."""
+    """A network (``members=0``) or an ensemble of ``members`` networks, with its
+    Adam, EMA and random streams; ``step()`` runs one training step as a fit does:
+    ``_trainer.training_step``, or ``_trainer.stacked_training_step`` with one
+    generator per member (a fit with ``stack_networks=True``)."""
 
-    def __init__(self, network, rows, x, y):
+    def __init__(self, network, members, x, y):
         network = network.to(x.device)
-        self.network, self.rows, self.x, self.y = network, rows, x, y
-        self.z = x[:, :0]  # no conditioning variable
+        self.network, self.members, self.x = network, members, x
         self.ema = copy.deepcopy(network).requires_grad_(False)
         self.params = list(network.parameters())
         self.ema_params = list(self.ema.parameters())
         self.optimizer = torch.optim.Adam(self.params, lr=1e-3, fused=True)
-        self.generator = torch.Generator(device=x.device).manual_seed(0)
+        gens = [
+            torch.Generator(device=x.device).manual_seed(k)
+            for k in range(max(members, 1))
+        ]
+        rows = (x, y, x[:, :0])  # no conditioning variable
+        if members:
+            self.args = (self.optimizer, [rows] * members, BATCH, SDE, VARIANT, gens)
+        else:
+            self.args = (self.optimizer, *rows, BATCH, SDE, VARIANT, gens[0])
 
     def step(self):
         """One Adam step and EMA update."""
-        idx = torch.randint(
-            self.x.shape[0], self.rows, generator=self.generator, device=self.x.device
-        )
-        xb, yb, zb = self.x[idx], self.y[idx], self.z[idx]
-        t, ex, ey = draw_noise(xb, yb, SDE, self.generator)
-        loss = VARIANT.training_loss(
-            self.network, xb, yb, zb, t, ex, ey, SDE, self.generator
-        )
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        step = stacked_training_step if self.members else training_step
+        step(self.network, *self.args)
         ema_update(self.ema_params, self.params, 0.999)
 
 
@@ -85,15 +89,15 @@ def trainees(width, members, compile_network, device):
         init_network(D_X + D_Y, width, N_BLOCKS, ACTIVATION, 0, member=k)
         for k in range(max(members))
     ]
-    out = {"network": (Trainee(nets[0], (BATCH,), x, y), 1, None)}
+    out = {"network": (Trainee(nets[0], 0, x, y), 1, None)}
     for k in members:
         ensemble = EnsembleNetwork.from_networks(nets[:k])
-        out[f"ensemble K={k}"] = (Trainee(ensemble, (k, BATCH), x, y), k, None)
+        out[f"ensemble K={k}"] = (Trainee(ensemble, k, x, y), k, None)
     for trainee, _, _ in out.values():
         trainee.step()  # warm-up
     if compile_network:
         eager = time_steps(out["network"][0], 3)
-        trainee = Trainee(torch.compile(copy.deepcopy(nets[0])), (BATCH,), x, y)
+        trainee = Trainee(torch.compile(copy.deepcopy(nets[0])), 0, x, y)
         cold = time_steps(trainee, 1) - eager
         out["network, compiled"] = (trainee, 1, cold)
     return out

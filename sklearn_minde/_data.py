@@ -186,7 +186,7 @@ def scale_training_data(arrays):
 def _warn(message, category):
     """Warn from the caller of ``MINDEEstimator.fit``, saying how to silence it."""
     warnings.warn(
-        f"{message} {SILENCE.format(category.__name__)}", category, stacklevel=6
+        f"{message} {SILENCE.format(category.__name__)}", category, stacklevel=7
     )
 
 

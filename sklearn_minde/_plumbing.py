@@ -28,12 +28,19 @@ class Number:
     specials: tuple = ()
 
     def check(self, name, value, params):
-        if any(value is s or (isinstance(value, str) and value == s)
-               for s in self.specials):
+        if any(
+            value is s or (isinstance(value, str) and value == s) for s in self.specials
+        ):
             return
         low = params[self.low] if isinstance(self.low, str) else self.low
-        check_scalar(value, name, self.kind, min_val=low, max_val=self.high,
-                     include_boundaries=self.closed)
+        check_scalar(
+            value,
+            name,
+            self.kind,
+            min_val=low,
+            max_val=self.high,
+            include_boundaries=self.closed,
+        )
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,10 @@ import numpy as np
 import torch
 
 from ._data import divergence_causes
+from ._ensemble import EnsembleNetwork
 from ._network import ScoreNetwork
 from ._plumbing import progress_bar, seeded_cpu_rng
+from ._variants import noise_error_rows
 
 #: The independent random streams of one fit, each derived from the fit's seed by
 #: name (see :func:`stream_seed`). Adding a name does not change the others.
@@ -252,7 +254,8 @@ def warn_overfitting(result, n_train, early_stopping):
         f"significantly above its lowest value; {used}. More rows, a larger "
         "weight_decay or a smaller hidden_dim reduce it.",
         OverfittingWarning,
-        stacklevel=5,  # the caller of fit: fit, _fit, _set_training_attributes, here
+        # the caller of fit: fit, fit_together, _finish, _set_training_attributes, here
+        stacklevel=6,
     )
 
 
@@ -310,6 +313,36 @@ def learning_rate_factor(step, max_iter, schedule):
     return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
 
+def minibatch(x, y, z, batch_size, sde, variant, generator):
+    """A random minibatch of the training rows with its draws, all from
+    ``generator`` in a fixed order (rows, times, noises, roles):
+    ``(x, y, z, role_x, role_y, t, eps_x, eps_y)``."""
+    idx = torch.randint(x.shape[0], (batch_size,), generator=generator, device=x.device)
+    xb, yb, zb = x[idx], y[idx], z[idx]
+    t, ex, ey = draw_noise(xb, yb, sde, generator)
+    role_x, role_y = variant.training_roles(batch_size, generator, x.device)
+    return xb, yb, zb, role_x, role_y, t, ex, ey
+
+
+def adam_step(network, optimizer, batch, sde):
+    """One optimiser step on the mean squared noise error of ``batch`` (as
+    :func:`minibatch` returns it, with or without a leading member axis); with a
+    member axis the loss is the sum of the members' means, so that each member gets
+    the gradient it would get alone.
+
+    Returns
+    -------
+    torch.Tensor
+        The minibatch loss per coordinate, detached: a scalar, or one per member.
+    """
+    rows = noise_error_rows(network, *batch, sde)
+    loss = rows.mean(-1) / (batch[0].shape[-1] + batch[1].shape[-1])
+    optimizer.zero_grad(set_to_none=True)
+    loss.sum().backward()
+    optimizer.step()
+    return loss.detach()
+
+
 def training_step(network, optimizer, x, y, z, batch_size, sde, variant, generator):
     """One Adam step on the denoising loss of a random minibatch.
 
@@ -318,14 +351,28 @@ def training_step(network, optimizer, x, y, z, batch_size, sde, variant, generat
     torch.Tensor
         The minibatch loss, detached (a scalar on the training device).
     """
-    idx = torch.randint(x.shape[0], (batch_size,), generator=generator, device=x.device)
-    xb, yb, zb = x[idx], y[idx], z[idx]
-    t, ex, ey = draw_noise(xb, yb, sde, generator)
-    loss = variant.training_loss(network, xb, yb, zb, t, ex, ey, sde, generator)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
-    return loss.detach()
+    batch = minibatch(x, y, z, batch_size, sde, variant, generator)
+    return adam_step(network, optimizer, batch, sde)
+
+
+def stacked_training_step(
+    network, optimizer, data, batch_size, sde, variant, generators
+):
+    """One Adam step of an ensemble (``_ensemble.py``): member ``k`` draws its
+    minibatch from its own rows ``data[k] = (x, y, z)`` with its own generator,
+    exactly as :func:`training_step` would, and the minibatches are stacked.
+
+    Returns
+    -------
+    torch.Tensor of shape (K,)
+        Each member's minibatch loss, detached.
+    """
+    batches = [
+        minibatch(*rows, batch_size, sde, variant, g)
+        for rows, g in zip(data, generators, strict=True)
+    ]
+    batch = [torch.stack(parts) for parts in zip(*batches, strict=True)]
+    return adam_step(network, optimizer, batch, sde)
 
 
 class CompileWarning(UserWarning):
@@ -358,7 +405,8 @@ def compiled_step_network(network, step, *args):
     step : callable
         ``step(network, *args)``, the training step.
     *args
-        Its other arguments; ``args[-1]`` is the training generator.
+        Its other arguments; ``args[-1]`` is the training generator, or a list of
+        them (:func:`stacked_training_step`).
 
     Returns
     -------
@@ -368,8 +416,8 @@ def compiled_step_network(network, step, *args):
         The first step's loss.
     """
     compiled = torch.compile(network, dynamic=False)
-    generator = args[-1]
-    state = generator.get_state()
+    generators = args[-1] if isinstance(args[-1], list) else [args[-1]]
+    states = [g.get_state() for g in generators]
     try:
         return compiled, step(compiled, *args)
     except Exception as exc:  # noqa: BLE001 - any compiler failure falls back
@@ -378,9 +426,10 @@ def compiled_step_network(network, step, *args):
             "eagerly instead, with the same result. Pass compile=False to skip the "
             "attempt.",
             CompileWarning,
-            stacklevel=4,
+            stacklevel=5,  # the caller of fit: fit, fit_together, train, here
         )
-        generator.set_state(state)
+        for g, state in zip(generators, states, strict=True):
+            g.set_state(state)
         return network, step(network, *args)
 
 
@@ -437,6 +486,163 @@ def make_optimizer(params, config):
     return torch.optim.Adam(params, lr=config.learning_rate, fused=True)
 
 
+@dataclass
+class TrainingJob:
+    """One network to train: what :func:`train` takes besides the shared settings.
+
+    Attributes
+    ----------
+    network : ScoreNetwork
+        The initialised network, on the device of the data.
+    data : tuple of torch.Tensor
+        ``(x, y, z, x_val, y_val, z_val)``: its training and held-out rows.
+    seed : int
+        The fit's seed.
+    member : int or None
+        The key of its random streams.
+    """
+
+    network: torch.nn.Module
+    data: tuple
+    seed: int
+    member: int | None
+
+
+class HeldOutChecks:
+    """The held-out checks of one network: its curves, its best state and the
+    stopping rule of ``config.early_stopping``.
+
+    The checks read fixed draws of the held-out rows (the stream
+    ``"validation_draws"`` of ``seed`` and ``member``), so that they compare like
+    with like.
+    """
+
+    def __init__(self, x_val, y_val, z_val, sde, variant, config, seed, member):
+        self.sde, self.variant, self.config = sde, variant, config
+        self.seed, self.member, self.device = seed, member, x_val.device
+        self.draws = validation_draws(
+            x_val,
+            y_val,
+            z_val,
+            sde,
+            make_generator(seed, "validation_draws", self.device, member),
+        )
+        self.curves = {"loss": [], "mi": [], "mi_std": [], "step": []}
+        self.best = {"loss": np.inf, "rows": None, "state": None, "step": 0}
+        self.plateau, self.since_plateau, self.overfit_iter = np.inf, 0, None
+
+    def update(self, ema, step):
+        """Check the averaged network ``ema`` after ``step`` steps; return whether
+        training should stop."""
+        config, curves = self.config, self.curves
+        roles = make_generator(self.seed, "validation_roles", self.device, self.member)
+        rows, mi, mi_std = held_out_check(
+            ema, self.draws, self.sde, self.variant, config, roles
+        )
+        val_loss = rows.mean().item()
+        values = (val_loss, mi.item(), mi_std.item(), step)
+        for name, value in zip(curves, values, strict=True):
+            curves[name].append(value)
+        if val_loss < self.best["loss"]:
+            self.best = {
+                "loss": val_loss,
+                "rows": rows,
+                "step": step,
+                "state": copy.deepcopy(ema.state_dict()),
+            }
+        elif self.overfit_iter is None and significant_rise(rows, self.best["rows"]):
+            self.overfit_iter = step
+        if val_loss < self.plateau * (1 - config.tol):
+            self.plateau, self.since_plateau = val_loss, 0
+        else:
+            self.since_plateau += 1
+        return bool(config.early_stopping) and (
+            self.overfit_iter is not None
+            or (
+                config.early_stopping is True
+                and self.since_plateau >= config.n_iter_no_change
+            )
+            or (
+                config.early_stopping == "mi"
+                and mi_converged(curves, config.n_iter_no_change)
+            )
+        )
+
+    def result(self, ema, n_iter, losses, compiled):
+        """The :class:`TrainingResult` of a network stopped after ``n_iter`` steps:
+        on over-fitting (with early stopping) ``ema`` goes back to the state of the
+        check with the lowest held-out loss."""
+        best_iter = n_iter
+        if self.config.early_stopping and self.overfit_iter is not None:
+            # only on over-fitting: the held-out loss flattens long before the MI stops
+            # rising, so an earlier check that is lower by noise would cost MI
+            ema.load_state_dict(self.best["state"])
+            best_iter = self.best["step"]
+        curves = self.curves
+        return TrainingResult(
+            network=ema,
+            n_iter=n_iter,
+            loss_curve=losses.cpu().numpy(),
+            validation_loss_curve=np.asarray(curves["loss"]),
+            mi_curve=np.asarray(curves["mi"]),
+            mi_std_curve=np.asarray(curves["mi_std"]),
+            check_steps=np.asarray(curves["step"]),
+            best_iter=best_iter,
+            overfit_iter=self.overfit_iter,
+            compiled=compiled,
+        )
+
+    def postfix(self, recent):
+        """The progress bar's numbers after a check."""
+        return {
+            "loss": f"{recent:.4f}",
+            "val_loss": f"{self.curves['loss'][-1]:.4f}",
+            "mi": f"{self.curves['mi'][-1]:.3f}",
+        }
+
+
+def optimiser_and_schedule(network, config):
+    """Adam (or AdamW) on ``network``'s weights with the learning-rate schedule."""
+    optimizer = make_optimizer(list(network.parameters()), config)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda step: learning_rate_factor(step, config.max_iter, config.schedule),
+    )
+    return optimizer, scheduler
+
+
+def is_check(step, config):
+    """Whether a check follows step ``step`` (counted from 1)."""
+    return step % config.check_every == 0 or step == config.max_iter
+
+
+def training_steps(network, step, args, ema, scheduler, config, losses):
+    """Run ``step(network, *args)`` up to ``config.max_iter`` times, each followed
+    by the learning-rate schedule and the EMA update of ``ema``, the first through
+    ``torch.compile`` when ``config.compile`` (:func:`compiled_step_network`).
+
+    Step ``i``'s loss goes to ``losses[i]``. Yields ``(steps run, compiled)``
+    whenever a check is due (:func:`is_check`); the caller stops it by breaking.
+    """
+    params, ema_params = list(network.parameters()), list(ema.parameters())
+    step_network = network
+    for i in range(config.max_iter):
+        if i == 0 and config.compile:
+            step_network, losses[i] = compiled_step_network(network, step, *args)
+        else:
+            losses[i] = step(step_network, *args)
+        scheduler.step()
+        ema_update(ema_params, params, ema_decay_at(i, config.ema_decay))
+        if is_check(i + 1, config):
+            yield i + 1, step_network is not network
+
+
+def recent_loss(losses, step, config):
+    """Mean training loss over the steps since the last check (per member when
+    ``losses`` has a member axis)."""
+    return losses[step - min(config.check_every, step) : step].mean(0)
+
+
 def train(
     network, x, y, z, x_val, y_val, z_val, sde, variant, config, seed, member=None
 ):
@@ -470,92 +676,77 @@ def train(
     device = x.device
     gen = make_generator(seed, "training", device, member)
     ema = copy.deepcopy(network).requires_grad_(False)
-    params, ema_params = list(network.parameters()), list(ema.parameters())
-    optimizer = make_optimizer(params, config)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda step: learning_rate_factor(step, config.max_iter, config.schedule),
-    )
-    # fixed draws for the checks, so that checks compare like with like
-    draws = validation_draws(
-        x_val,
-        y_val,
-        z_val,
-        sde,
-        make_generator(seed, "validation_draws", device, member),
-    )
+    optimizer, scheduler = optimiser_and_schedule(network, config)
+    checks = HeldOutChecks(x_val, y_val, z_val, sde, variant, config, seed, member)
     losses = torch.zeros(config.max_iter, device=device)
-    curves = {"loss": [], "mi": [], "mi_std": [], "step": []}
-    best = {"loss": np.inf, "rows": None, "state": None, "step": 0}
-    plateau, since_plateau, overfit_iter, step = np.inf, 0, None, 0
-    step_network, args = network, (
-        optimizer, x, y, z, config.batch_size, sde, variant, gen,
+    args = (optimizer, x, y, z, config.batch_size, sde, variant, gen)
+    steps = training_steps(network, training_step, args, ema, scheduler, config, losses)
+    with progress_bar(config.max_iter, config.verbose) as bar:
+        for step, compiled in steps:  # noqa: B007 - both read after the loop
+            recent = recent_loss(losses, step, config).item()
+            check_finite(recent, step, config.learning_rate, x, y)
+            stop = checks.update(ema, step)
+            bar.update(step - bar.n)
+            bar.set_postfix(checks.postfix(recent))
+            if stop:
+                break
+    return checks.result(ema, step, losses[:step], compiled)
+
+
+def train_stacked(jobs, sde, variant, config):
+    """Train several networks as one stacked ensemble, each as :func:`train` would.
+
+    Network ``k`` draws its minibatches, held-out draws and roles from its own
+    streams (``jobs[k].seed`` and ``jobs[k].member``) in the order :func:`train`
+    draws them, and its weights get the gradients and Adam steps they would get
+    alone (``_ensemble.py``), so its result equals :func:`train`'s up to
+    floating-point rounding of the batched kernels. A network that stops early
+    keeps the state it stopped with; the others go on. Worth it where one small
+    network does not fill the device (a GPU); on a CPU a stacked step costs about
+    as much as the separate ones (benchmarks section 6).
+
+    Parameters
+    ----------
+    jobs : list of TrainingJob
+        Networks of one architecture; row counts may differ between jobs.
+    sde, variant, config
+        As :func:`train`.
+
+    Returns
+    -------
+    list of TrainingResult
+        One per job, its ``network`` a plain :class:`ScoreNetwork`.
+    """
+    data = [job.data for job in jobs]
+    device = data[0][0].device
+    ensemble = EnsembleNetwork.from_networks([job.network for job in jobs])
+    ema = copy.deepcopy(ensemble).requires_grad_(False)
+    optimizer, scheduler = optimiser_and_schedule(ensemble, config)
+    gens = [make_generator(job.seed, "training", device, job.member) for job in jobs]
+    checks = [
+        HeldOutChecks(*job.data[3:], sde, variant, config, job.seed, job.member)
+        for job in jobs
+    ]
+    results = [None] * len(jobs)
+    losses = torch.zeros(config.max_iter, len(jobs), device=device)
+    args = (optimizer, [d[:3] for d in data], config.batch_size, sde, variant, gens)
+    steps = training_steps(
+        ensemble, stacked_training_step, args, ema, scheduler, config, losses
     )
     with progress_bar(config.max_iter, config.verbose) as bar:
-        while step < config.max_iter:
-            if step == 0 and config.compile:
-                step_network, losses[step] = compiled_step_network(
-                    network, training_step, *args
-                )
-            else:
-                losses[step] = training_step(step_network, *args)
-            scheduler.step()
-            ema_update(ema_params, params, ema_decay_at(step, config.ema_decay))
-            step += 1
-            if step % config.check_every and step < config.max_iter:
-                continue
-            recent = losses[step - min(config.check_every, step) : step].mean().item()
-            check_finite(recent, step, config.learning_rate, x, y)
-            roles = make_generator(seed, "validation_roles", device, member)
-            rows, mi, mi_std = held_out_check(ema, draws, sde, variant, config, roles)
-            val_loss = rows.mean().item()
-            values = (val_loss, mi.item(), mi_std.item(), step)
-            for name, value in zip(curves, values, strict=True):
-                curves[name].append(value)
+        for step, compiled in steps:
+            recent = recent_loss(losses, step, config)
+            for k, (rows, member_checks) in enumerate(zip(data, checks, strict=True)):
+                if results[k] is not None:
+                    continue
+                check_finite(recent[k].item(), step, config.learning_rate, *rows[:2])
+                member_ema = ema.member(k)
+                if member_checks.update(member_ema, step) or step == config.max_iter:
+                    results[k] = member_checks.result(
+                        member_ema, step, losses[:step, k], compiled
+                    )
             bar.update(step - bar.n)
-            bar.set_postfix(
-                loss=f"{recent:.4f}", val_loss=f"{val_loss:.4f}", mi=f"{values[1]:.3f}"
-            )
-            if val_loss < best["loss"]:
-                best = {
-                    "loss": val_loss,
-                    "rows": rows,
-                    "step": step,
-                    "state": copy.deepcopy(ema.state_dict()),
-                }
-            elif overfit_iter is None and significant_rise(rows, best["rows"]):
-                overfit_iter = step
-            if val_loss < plateau * (1 - config.tol):
-                plateau, since_plateau = val_loss, 0
-            else:
-                since_plateau += 1
-            if config.early_stopping and (
-                overfit_iter is not None
-                or (
-                    config.early_stopping is True
-                    and since_plateau >= config.n_iter_no_change
-                )
-                or (
-                    config.early_stopping == "mi"
-                    and mi_converged(curves, config.n_iter_no_change)
-                )
-            ):
+            bar.set_postfix(checks[0].postfix(recent[0].item()))
+            if None not in results:
                 break
-    best_iter = step
-    if config.early_stopping and overfit_iter is not None:
-        # only on over-fitting: the held-out loss flattens long before the MI stops
-        # rising, so an earlier check that is lower by noise would cost MI
-        ema.load_state_dict(best["state"])
-        best_iter = best["step"]
-    return TrainingResult(
-        network=ema,
-        n_iter=step,
-        loss_curve=losses[:step].cpu().numpy(),
-        validation_loss_curve=np.asarray(curves["loss"]),
-        mi_curve=np.asarray(curves["mi"]),
-        mi_std_curve=np.asarray(curves["mi_std"]),
-        check_steps=np.asarray(curves["step"]),
-        best_iter=best_iter,
-        overfit_iter=overfit_iter,
-        compiled=step_network is not network,
-    )
+    return results

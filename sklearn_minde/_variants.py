@@ -102,6 +102,15 @@ def predict_noise_calls(network, x, y, z, t, eps_x, eps_y, sde, calls):
     return list(zip(ex.split(n), ey.split(n), strict=True))
 
 
+def noise_error_rows(network, x, y, z, role_x, role_y, t, eps_x, eps_y, sde):
+    """Squared error of the predicted noise on the diffused coordinates of each row,
+    for given roles: shape ``(n,)``, or ``(K, n)`` with a leading member axis."""
+    ex, ey = predict_noise(network, x, y, z, role_x, role_y, t, eps_x, eps_y, sde)
+    err = (role_x == DIFFUSED) * (ex - eps_x).square().sum(-1, keepdim=True)
+    err = err + (role_y == DIFFUSED) * (ey - eps_y).square().sum(-1, keepdim=True)
+    return err[..., 0]
+
+
 def squared_norm(a):
     """Row-wise squared Euclidean norm, shape ``(n,)``."""
     return a.square().sum(dim=1)
@@ -200,24 +209,12 @@ class _Variant:
         roles = torch.tensor(self.calls, device=device)[idx].reshape(*shape, 2)
         return roles[..., :1], roles[..., 1:]
 
-    def training_loss(self, network, x, y, z, t, eps_x, eps_y, sde, generator):
-        """Mean squared noise error on the diffused coordinates (a scalar); with a
-        leading member axis, the sum of the members' means (so that the members'
-        gradients do not mix)."""
-        rows = self.training_loss_rows(
-            network, x, y, z, t, eps_x, eps_y, sde, generator
-        )
-        return rows.mean(-1).sum() / (x.shape[-1] + y.shape[-1])
-
     def training_loss_rows(self, network, x, y, z, t, eps_x, eps_y, sde, generator):
         """Squared noise error on the diffused coordinates of each row, shape (n,)
         (``(K, n)`` with a member axis); each row's roles are drawn from
         ``mixture`` with ``generator``."""
         role_x, role_y = self.training_roles(x.shape[:-1], generator, x.device)
-        ex, ey = predict_noise(network, x, y, z, role_x, role_y, t, eps_x, eps_y, sde)
-        err = (role_x == DIFFUSED) * (ex - eps_x).square().sum(-1, keepdim=True)
-        err = err + (role_y == DIFFUSED) * (ey - eps_y).square().sum(-1, keepdim=True)
-        return err[..., 0]
+        return noise_error_rows(network, x, y, z, role_x, role_y, t, eps_x, eps_y, sde)
 
     def kl_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
         """Per-sample terms of every KL the estimates need, from one draw.
@@ -344,9 +341,7 @@ class JointVariant(_Variant):
         h_x_given_y = gaussian_entropy_terms(x, sigma) - kl_x_given_y
         h_y_given_x = gaussian_entropy_terms(y, sigma) - kl_y_given_x
         return {
-            "mi": 0.5
-            * w
-            * (pair_norm(joint_x - cond_x) + pair_norm(joint_y - cond_y)),
+            "mi": 0.5 * w * (pair_norm(joint_x - cond_x) + pair_norm(joint_y - cond_y)),
             "mi_sigma": kl_x_given_y + kl_y_given_x - kl_joint,
             "h_xy": h_xy,
             "h_x|y": h_x_given_y,

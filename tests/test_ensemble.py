@@ -1,14 +1,23 @@
 """The vectorised ensemble: K stacked networks behave as K separate ones."""
 
+import copy
 import pickle
 
+import numpy as np
 import pytest
 import torch
 
+from sklearn_minde import MINDEEstimator
 from sklearn_minde._ensemble import EnsembleNetwork
 from sklearn_minde._reference import GaussianReference, fitted_covariance
 from sklearn_minde._sde import VPSDE
-from sklearn_minde._trainer import init_network
+from sklearn_minde._trainer import (
+    TrainingConfig,
+    TrainingJob,
+    init_network,
+    train,
+    train_stacked,
+)
 from sklearn_minde._variants import DIFFUSED, VARIANTS, predict_noise
 
 K, D_X, D_Y, D_Z, N = 3, 2, 1, 1, 40
@@ -158,3 +167,82 @@ def test_ensemble_pickles():
     again = pickle.loads(pickle.dumps(ensemble))
     inputs, times = torch.randn(K, N, D_X + D_Y + D_Z), torch.rand(K, N, 2)
     assert torch.equal(again(inputs, times), ensemble(inputs, times))
+
+
+def _stacked_jobs(variant):
+    """Three members with their own rows (60, 61, 59 training rows, 20 held out),
+    a Z column and their own streams: ``(networks, data, members)``."""
+    networks, data = [], []
+    for k, n in enumerate((80, 81, 79)):
+        g = torch.Generator().manual_seed(20 + k)
+        x, z = torch.randn(n, D_X, generator=g), torch.randn(n, D_Z, generator=g)
+        y = x[:, :1] + z + 0.5 * torch.randn(n, D_Y, generator=g)
+        networks.append(
+            init_network(D_X + D_Y, 16, 1, "silu", 5, member=k, n_conditioning=D_Z)
+        )
+        data.append((x[20:], y[20:], z[20:], x[:20], y[:20], z[:20]))
+    return networks, data, [0, 1, 2]
+
+
+@pytest.mark.parametrize("variant", ["c", "j"])
+def test_stacked_training_equals_separate_training(variant):
+    """Each member of :func:`train_stacked` ends where :func:`train` takes it alone:
+    same steps (members stop at different checks here), same curves, same
+    weights, to float rounding."""
+    config = TrainingConfig(
+        batch_size=32,
+        max_iter=600,
+        learning_rate=1e-2,
+        ema_decay=0.99,
+        weight_decay=0.0,
+        early_stopping="mi",
+        n_iter_no_change=2,
+        tol=0.0,
+    )
+    networks, data, members = _stacked_jobs(variant)
+    jobs = [
+        TrainingJob(copy.deepcopy(n), rows, 3, m)
+        for n, rows, m in zip(networks, data, members, strict=True)
+    ]
+    stacked = train_stacked(jobs, SDE, VARIANTS[variant], config)
+    separate = [
+        train(n, *rows, SDE, VARIANTS[variant], config, 3, m)
+        for n, rows, m in zip(networks, data, members, strict=True)
+    ]
+    assert len({r.n_iter for r in separate}) > 1  # the early-stopping path is tested
+    for a, b in zip(stacked, separate, strict=True):
+        assert a.n_iter == b.n_iter and a.best_iter == b.best_iter
+        np.testing.assert_allclose(a.loss_curve, b.loss_curve, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(a.mi_curve, b.mi_curve, rtol=1e-4, atol=1e-5)
+        for (name, wa), wb in zip(
+            a.network.state_dict().items(), b.network.state_dict().values(), strict=True
+        ):
+            torch.testing.assert_close(wa, wb, rtol=1e-3, atol=1e-4, msg=name)
+
+
+def test_stacked_fit_equals_sequential_fit():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 2))
+    y = x[:, :1] + 0.7 * rng.normal(size=(300, 1))
+    kw = dict(n_folds=3, n_networks=2, max_iter=100, random_state=0)
+    a = MINDEEstimator(stack_networks=True, **kw).fit(x, y)
+    b = MINDEEstimator(stack_networks=False, **kw).fit(x, y)
+    assert len(a.networks_) == 6
+    np.testing.assert_allclose(a.member_estimates_, b.member_estimates_, rtol=1e-4)
+    np.testing.assert_allclose(
+        a.mutual_information_std_, b.mutual_information_std_, rtol=1e-3
+    )
+
+
+def test_stacking_benchmark_runs_and_agrees(tmp_path):
+    from benchmarks.stacking import main
+
+    rows = main(
+        ["--n", "150", "--rounds", "1", "--max-iter", "20", "--out", str(tmp_path)]
+    )
+    assert [r["case"] for r in rows][:2] == ["n_folds=5", "n_networks=2"]
+    for r in rows:
+        assert r["estimate stacked"] == pytest.approx(
+            r["estimate sequential"], abs=1e-3
+        )
+    assert "stacked / sequential" in (tmp_path / "stacking.md").read_text()

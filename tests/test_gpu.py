@@ -51,3 +51,15 @@ def test_cuda_compiles_by_default_and_matches_eager():
     assert compiled.mutual_information_ == pytest.approx(
         eager.mutual_information_, rel=1e-3, abs=1e-3
     )
+
+
+def test_cuda_stacks_several_networks_by_default_and_matches_sequential():
+    """stack_networks="auto" stacks on CUDA; the numbers agree with training the
+    networks one after the other."""
+    x, y = _data()
+    kw = dict(device="cuda", n_folds=3, max_iter=300, random_state=0)
+    stacked = MINDEEstimator(**kw).fit(x, y)
+    sequential = MINDEEstimator(stack_networks=False, **kw).fit(x, y)
+    np.testing.assert_allclose(
+        stacked.member_estimates_, sequential.member_estimates_, rtol=1e-3, atol=1e-3
+    )

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from conftest import SMALL
+from sklearn.base import clone
 
 from sklearn_minde import MINDEEstimator, OverfittingWarning, independence_test
 from sklearn_minde._independence import local_permutation
@@ -18,8 +19,13 @@ pytestmark = pytest.mark.filterwarnings(
 #: rows) hold so short a fit to a third of a true MI of 1.25; these tests are about
 #: the permutations, not the statistic's bias.
 FAST = MINDEEstimator(
-    **{**SMALL, "hidden_dim": 8, "max_iter": 100, "weight_decay": 0.0,
-       "learning_rate_schedule": "constant"}
+    **{
+        **SMALL,
+        "hidden_dim": 8,
+        "max_iter": 100,
+        "weight_decay": 0.0,
+        "learning_rate_schedule": "constant",
+    }
 )
 
 
@@ -65,6 +71,28 @@ def test_p_value_of_independent_data_is_a_probability():
     statistic, p_value = independence_test(x, y, z, n_permutations=4, estimator=FAST)
     assert 0 <= statistic < 0.2
     assert p_value in {0.2, 0.4, 0.6, 0.8, 1.0}
+
+
+def test_stacked_null_fits_give_the_sequential_test():
+    """The refits trained as one stacked ensemble give the statistic and null of
+    the refits trained one after the other (to float rounding), hence the same
+    p-value."""
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(200, 1))
+    x = z[:, 0] + rng.normal(size=200)
+    y = 0.3 * x + z[:, 0] + rng.normal(size=200)
+    results = [
+        independence_test(
+            x,
+            y,
+            z,
+            n_permutations=4,
+            estimator=clone(FAST).set_params(stack_networks=s),
+        )
+        for s in (False, True)
+    ]
+    assert results[1][0] == pytest.approx(results[0][0], rel=1e-4)
+    assert results[1][1] == results[0][1]
 
 
 def test_rows_must_match():
