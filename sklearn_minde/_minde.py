@@ -100,9 +100,10 @@ class MINDEEstimator(BaseEstimator):
     sigma : float or None, default=None
         None for the plain estimator (a squared difference of scores, never
         negative); a positive float for the sigma form, a difference of entropies
-        against the Gaussian reference ``N(0, sigma^2 I)`` on standardised data. One
-        trained network yields both; ``estimates_`` reports both (with ``sigma=1``
-        standing in for None).
+        against the Gaussian reference ``N(0, sigma^2 I)`` on standardised data
+        (with ``reference="gaussian"``: against the fitted Gaussian, and the value
+        of ``sigma`` is not used). One trained network yields both; ``estimates_``
+        reports both (with ``sigma=1`` standing in for None).
     conditioning_columns : None, int, str, array-like or slice, default=None
         The columns of ``X`` that hold the conditioning variable Z: positions (an
         int, a sequence of ints, a slice or a boolean mask) or, for a DataFrame,
@@ -134,7 +135,9 @@ class MINDEEstimator(BaseEstimator):
         the training rows (sample covariance), per role: marginal, conditional
         given the clean variable, joint. With ``"gaussian"`` an untrained network
         already reads the Gaussian MI of the data, and training learns only the
-        departure from it.
+        departure from it; the entropies and the sigma form are then read against
+        that Gaussian (a closed-form cross-entropy per row less a KL of the
+        residual), not against ``N(0, sigma^2 I)``.
     hidden_dim : int or "auto", default="auto"
         Width of the network: 64 for up to 10 input columns (``d_x + d_y``), 128 up to
         50, else 256.
@@ -814,7 +817,9 @@ class MINDEEstimator(BaseEstimator):
           of the Gaussian reference ``N(0, sigma^2 I)``, ``||eps(x_t | y) -
           ref||^2 - ||eps(x_t) - ref||^2`` for MINDE-C and ``||eps(x_t | y) -
           ref||^2 + ||eps(y_t | x) - ref||^2 - ||eps(x_t, y_t) - ref||^2`` for
-          MINDE-J.
+          MINDE-J. With ``reference="gaussian"`` each call's ``ref`` is that
+          call's fitted Gaussian, and the row's value adds the Gaussian's log
+          density ratio, ``log q(x | y) - log q(x)`` for MINDE-C (method page).
 
         Plain values are never negative with one network; sigma values can be.
         With ``n_networks`` of 2 or more each squared difference is the mean over

@@ -15,6 +15,8 @@ of the reference distribution; training learns only how the data depart from it.
   in ``O(n d^2)``.
 """
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -137,21 +139,40 @@ class GaussianReference(nn.Module):
 
         Parameters are those of :meth:`StandardReference.forward`.
         """
-        k, s = t
         v = torch.cat([vx, vy], 1)
         out = torch.zeros_like(v)
-        for i, (roles, (d_slice, c_slice)) in enumerate(
-            zip(self.calls, self.slices, strict=True)
-        ):
-            clean = torch.cat([v[:, c_slice], z], 1)
-            w = v[:, d_slice] - k * (clean @ getattr(self, f"mean_map_{i}").T)
-            eigval, eigvec = getattr(self, f"eigval_{i}"), getattr(self, f"eigvec_{i}")
-            w = (w @ eigvec) * (s / (k**2 * eigval + s**2))
-            piece = torch.zeros_like(v)
-            piece[:, d_slice] = w @ eigvec.T
+        for roles in self.calls:
             rows = (role_x == roles[0]) & (role_y == roles[1])
-            out = out + rows * piece
+            out = out + rows * self.call_noise(roles, v, z, t)
         return out
+
+    def call_noise(self, roles, v, z, t):
+        """The noise prediction of the Gaussian of role pair ``roles`` for every row
+        of ``v = [vx; vy]`` (the network's input values), zero on the clean and
+        absent columns: shape ``(n, d_x + d_y)``. ``t`` is ``(k_t, s_t)``."""
+        i = self.calls.index(tuple(roles))
+        d_slice, c_slice = self.slices[i]
+        k, s = t
+        clean = torch.cat([v[:, c_slice], z], 1)
+        w = v[:, d_slice] - k * (clean @ getattr(self, f"mean_map_{i}").T)
+        eigval, eigvec = getattr(self, f"eigval_{i}"), getattr(self, f"eigvec_{i}")
+        w = (w @ eigvec) * (s / (k**2 * eigval + s**2))
+        piece = torch.zeros_like(v)
+        piece[:, d_slice] = w @ eigvec.T
+        return piece
+
+    def nll(self, roles, x, y, z):
+        """``-log q(diffused | clean, z)`` per row for the Gaussian ``q`` of role pair
+        ``roles`` at the clean rows ``x, y, z``: shape ``(n,)``."""
+        i = self.calls.index(tuple(roles))
+        d_slice, c_slice = self.slices[i]
+        v = torch.cat([x, y], 1)
+        clean = torch.cat([v[:, c_slice], z], 1)
+        w = v[:, d_slice] - clean @ getattr(self, f"mean_map_{i}").T
+        eigval, eigvec = getattr(self, f"eigval_{i}"), getattr(self, f"eigvec_{i}")
+        mahalanobis = ((w @ eigvec) ** 2 / eigval).sum(1)
+        log_det = torch.log(eigval).sum()
+        return 0.5 * (len(eigval) * math.log(2 * math.pi) + log_det + mahalanobis)
 
 
 def _tensor(a):

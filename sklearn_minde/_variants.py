@@ -187,6 +187,51 @@ def log_likelihood_bound_terms(eps_hat, eps, v, t, sde):
     return -(prior_nll_terms(v, sde) + 0.5 * d * sde.integrated_beta(sde.T) + integral)
 
 
+def standard_reference_terms(x, y, t, eps_x, eps_y, sde, sigma, calls):
+    """The noise predictions and ``-log q`` of ``q = N(0, sigma^2 I)`` for each call:
+    the same noise prediction in every call, and the cross-entropy of the call's
+    diffused variables (:func:`gaussian_entropy_terms`).
+
+    Returns
+    -------
+    refs : list of (torch.Tensor, torch.Tensor)
+        ``(eps_q_x, eps_q_y)`` of each call.
+    nll : list of torch.Tensor of shape (n,)
+    """
+    xt, yt = sde.perturb(x, t, eps_x), sde.perturb(y, t, eps_y)
+    ref = (reference_noise(xt, t, sde, sigma), reference_noise(yt, t, sde, sigma))
+    nll_x, nll_y = gaussian_entropy_terms(x, sigma), gaussian_entropy_terms(y, sigma)
+    nll = {
+        (DIFFUSED, DIFFUSED): gaussian_entropy_terms(torch.cat([x, y], 1), sigma),
+        (DIFFUSED, ABSENT): nll_x,
+        (DIFFUSED, CLEAN): nll_x,
+        (CLEAN, DIFFUSED): nll_y,
+    }
+    return [ref] * len(calls), [nll[call] for call in calls]
+
+
+def fitted_reference_terms(reference, x, y, z, t, eps_x, eps_y, sde, calls):
+    """The noise predictions and ``-log q`` of a reference with a density (the
+    fitted Gaussian of ``_reference.py``) for each call, with the call's roles.
+
+    Returns
+    -------
+    refs : list of (torch.Tensor, torch.Tensor)
+        ``(eps_q_x, eps_q_y)`` of each call.
+    nll : list of torch.Tensor of shape (n,)
+    """
+    kt = (sde.mean_coef(t), sde.std(t))
+    refs, nll = [], []
+    for call in calls:
+        role_x, role_y = (torch.full_like(t, r) for r in call)
+        vx, _ = network_input(x, role_x, t, eps_x, sde)
+        vy, _ = network_input(y, role_y, t, eps_y, sde)
+        out = reference.call_noise(call, torch.cat([vx, vy], 1), z, kt)
+        refs.append((out[:, : x.shape[1]], out[:, x.shape[1] :]))
+        nll.append(reference.nll(call, x, y, z))
+    return refs, nll
+
+
 class _Variant:
     """A MINDE variant: which scores it trains, and how it reads estimates off them.
 
@@ -217,7 +262,16 @@ class _Variant:
         return noise_error_rows(network, x, y, z, role_x, role_y, t, eps_x, eps_y, sde)
 
     def kl_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
-        """Per-sample terms of every KL the estimates need, from one draw.
+        """Per-sample terms of every KL the estimates need, from one draw, each
+        against a reference density ``q`` of that call's diffused variables.
+
+        The reference is the network's own when it has a density (the Gaussian
+        fitted to the training rows, ``reference="gaussian"``): per call, the
+        Gaussian of the diffused variables given the clean ones (METHOD.md section
+        9). Otherwise it is ``N(0, sigma^2 I)`` (section 5). For any ``q``,
+        ``H(p) = E_p[-log q] - KL(p || q)`` (section 2), so every entropy is a
+        cross-entropy against ``q`` less a KL; the nearer ``q`` is to ``p``, the
+        smaller the KL that the network has to carry.
 
         ``network`` is one network or a list of K networks read on the same draws;
         every squared norm below is then a :func:`pair_norm` over them.
@@ -228,34 +282,45 @@ class _Variant:
             The noise predictions of each call in ``calls``, each of shape
             ``(K, n, d)``.
         kl_ref : list of torch.Tensor of shape (n,)
-            ``1/2 w(t) ||eps_theta - eps_ref||^2`` on the diffused coordinates of each
-            call: the integrand of ``KL(p || N(0, sigma^2 I))`` for that call's density.
+            ``1/2 w(t) ||eps_theta - eps_q||^2`` on the diffused coordinates of each
+            call: the integrand of ``KL(p || q)`` for that call's density.
         weight : torch.Tensor of shape (n,)
             The importance weight ``w(t) = r(t) / q(t)``.
+        nll : list of torch.Tensor of shape (n,)
+            ``-log q`` of each call's diffused variables at the clean rows (given
+            the clean ones), each row's part of the cross-entropy.
+        fitted : bool
+            Whether ``q`` is the fitted Gaussian (else ``N(0, sigma^2 I)``, whose
+            cross-entropies cancel in the MI).
         """
+        networks = as_networks(network)
         per_network = [
             predict_noise_calls(net, x, y, z, t, eps_x, eps_y, sde, self.calls)
-            for net in as_networks(network)
+            for net in networks
         ]
         outputs = [
             tuple(torch.stack([o[i][v] for o in per_network]) for v in (0, 1))
             for i in range(len(self.calls))
         ]
-        xt, yt = sde.perturb(x, t, eps_x), sde.perturb(y, t, eps_y)
-        ref_x, ref_y = (
-            reference_noise(xt, t, sde, sigma),
-            reference_noise(yt, t, sde, sigma),
+        reference = getattr(networks[0], "reference", None)
+        fitted = hasattr(reference, "nll")
+        refs, nll = (
+            fitted_reference_terms(reference, x, y, z, t, eps_x, eps_y, sde, self.calls)
+            if fitted
+            else standard_reference_terms(x, y, t, eps_x, eps_y, sde, sigma, self.calls)
         )
         weight = sde.importance_weight(t).squeeze(1)
         kl_ref = []
-        for (role_x, role_y), (ex, ey) in zip(self.calls, outputs, strict=True):
+        for (role_x, role_y), (ex, ey), (ref_x, ref_y) in zip(
+            self.calls, outputs, refs, strict=True
+        ):
             sq = torch.zeros_like(weight)
             if role_x == DIFFUSED:
                 sq = sq + pair_norm(ex - ref_x)
             if role_y == DIFFUSED:
                 sq = sq + pair_norm(ey - ref_y)
             kl_ref.append(0.5 * weight * sq)
-        return outputs, kl_ref, weight
+        return outputs, kl_ref, weight, nll, fitted
 
     def likelihood_terms(self, network, x, y, z, t, eps_x, eps_y, sde):
         """Per-sample sum of the log-likelihood bounds of every density in ``calls``;
@@ -299,16 +364,17 @@ class ConditionalVariant(_Variant):
         dict of str to torch.Tensor of shape (n,)
             ``"mi"``, ``"mi_sigma"``, ``"h_x"``, ``"h_x|y"``.
         """
-        out, (kl_marg, kl_cond), w = self.kl_terms(
+        out, (kl_marg, kl_cond), w, (nll_marg, nll_cond), fitted = self.kl_terms(
             network, x, y, z, t, eps_x, eps_y, sde, sigma
         )
         (marg, _), (cond, _) = out
-        h_ref = gaussian_entropy_terms(x, sigma)
+        # the cross-entropies of N(0, sigma^2 I) cancel exactly; a fitted q's do not
+        ref_mi = nll_marg - nll_cond if fitted else 0.0
         return {
             "mi": 0.5 * w * pair_norm(cond - marg),
-            "mi_sigma": kl_cond - kl_marg,
-            "h_x": h_ref - kl_marg,
-            "h_x|y": h_ref - kl_cond,
+            "mi_sigma": kl_cond - kl_marg + ref_mi,
+            "h_x": nll_marg - kl_marg,
+            "h_x|y": nll_cond - kl_cond,
         }
 
 
@@ -334,15 +400,20 @@ class JointVariant(_Variant):
             ``"mi"``, ``"mi_sigma"``, ``"h_xy"``, ``"h_x|y"``, ``"h_y|x"``, ``"h_x"``,
             ``"h_y"``.
         """
-        out, kls, w = self.kl_terms(network, x, y, z, t, eps_x, eps_y, sde, sigma)
+        out, kls, w, nll, fitted = self.kl_terms(
+            network, x, y, z, t, eps_x, eps_y, sde, sigma
+        )
         (joint_x, joint_y), (cond_x, _), (_, cond_y) = out
         kl_joint, kl_x_given_y, kl_y_given_x = kls
-        h_xy = gaussian_entropy_terms(torch.cat([x, y], 1), sigma) - kl_joint
-        h_x_given_y = gaussian_entropy_terms(x, sigma) - kl_x_given_y
-        h_y_given_x = gaussian_entropy_terms(y, sigma) - kl_y_given_x
+        nll_joint, nll_x_given_y, nll_y_given_x = nll
+        h_xy = nll_joint - kl_joint
+        h_x_given_y = nll_x_given_y - kl_x_given_y
+        h_y_given_x = nll_y_given_x - kl_y_given_x
+        # the cross-entropies of N(0, sigma^2 I) cancel exactly; a fitted q's do not
+        ref_mi = nll_joint - nll_x_given_y - nll_y_given_x if fitted else 0.0
         return {
             "mi": 0.5 * w * (pair_norm(joint_x - cond_x) + pair_norm(joint_y - cond_y)),
-            "mi_sigma": kl_x_given_y + kl_y_given_x - kl_joint,
+            "mi_sigma": kl_x_given_y + kl_y_given_x - kl_joint + ref_mi,
             "h_xy": h_xy,
             "h_x|y": h_x_given_y,
             "h_y|x": h_y_given_x,

@@ -6,6 +6,7 @@ Gaussian densities, or numerical integration with scipy), never from the package
 """
 
 import math
+import types
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ import torch
 from scipy import integrate
 
 import sklearn_minde._variants as variants
+from sklearn_minde._reference import GaussianReference
 from sklearn_minde._sde import VPSDE
 from sklearn_minde._variants import (
     ABSENT,
@@ -318,10 +320,20 @@ COVARIANCES = {
 
 
 def _exact_terms(
-    monkeypatch, cov, dx, name, sigma, n=100_000, seed=0, likelihood=False, dz=0
+    monkeypatch,
+    cov,
+    dx,
+    name,
+    sigma,
+    n=100_000,
+    seed=0,
+    likelihood=False,
+    dz=0,
+    reference_cov=None,
 ):
     """Per-row terms of variant ``name`` with the exact scores of ``N(0, cov)`` over
-    ``[x; y; z]``, z the last ``dz`` columns."""
+    ``[x; y; z]``, z the last ``dz`` columns; with ``reference_cov``, read against
+    the Gaussian reference of that covariance (``reference="gaussian"``)."""
     monkeypatch.setattr(variants, "predict_noise", _exact_predict_noise(cov))
     sde = VPSDE(BETA_MIN, BETA_MAX, T_EPS)
     gen = torch.Generator().manual_seed(seed)
@@ -331,11 +343,39 @@ def _exact_terms(
     t = sde.sample_time(n, gen, torch.device("cpu"), truncate=likelihood)
     ex, ey = torch.randn(x.shape, generator=gen), torch.randn(y.shape, generator=gen)
     variant = VARIANTS[name]
+    network = None
+    if reference_cov is not None:  # predict_noise is exact; only the reference is read
+        reference = GaussianReference(reference_cov, dx, variant.calls, d_z=dz)
+        network = types.SimpleNamespace(reference=reference)
     with torch.no_grad():
         if likelihood:
             return variant.likelihood_terms(None, x, y, z, t, ex, ey, sde).double()
-        terms = variant.mi_terms(None, x, y, z, t, ex, ey, sde, sigma)
+        terms = variant.mi_terms(network, x, y, z, t, ex, ey, sde, sigma)
     return {k: v.double() for k, v in terms.items()}
+
+
+@pytest.mark.parametrize("cov,dx", COVARIANCES.values(), ids=COVARIANCES.keys())
+@pytest.mark.parametrize("name", ["c", "j"])
+@pytest.mark.parametrize("shrink", [0.0, 0.5])
+def test_sigma_forms_against_a_fitted_gaussian_with_exact_scores(
+    monkeypatch, cov, dx, name, shrink
+):
+    """Read against a Gaussian reference ``q`` (``reference="gaussian"``), every
+    entropy is ``E[-log q] - KL(p || q)`` and the sigma form adds the reference's
+    cross-entropy difference: with exact scores they average to the closed forms,
+    whether ``q`` is the data's own Gaussian (every KL is 0) or a wrong one,
+    ``(1 - shrink) cov + shrink I``."""
+    truth = _gaussian_truth(cov, dx)
+    reference_cov = (1 - shrink) * cov + shrink * np.eye(len(cov))
+    terms = _exact_terms(monkeypatch, cov, dx, name, 1.0, reference_cov=reference_cov)
+    expected = {"mi": truth["mi"], "mi_sigma": truth["mi"]}
+    expected.update({k: truth[k[2:]] for k in terms if k.startswith("h_")})
+    assert set(terms) == set(expected)
+    for key, value in expected.items():
+        mean, se = _mean_se(terms[key])
+        assert abs(mean - value) < 4 * se + 5e-3, (key, mean, value, se)
+    if shrink == 0.0:  # the KLs vanish: the sigma form is the cross-entropy part
+        assert float(terms["mi_sigma"].std()) < float(terms["mi"].std())
 
 
 def _mean_se(a):
@@ -392,8 +432,13 @@ def test_likelihood_bound_is_a_lower_bound_for_a_wrong_model(monkeypatch):
 
 
 # ------------------------------------------ the fitted Gaussian in the network skip
-CALLS = ((DIFFUSED, ABSENT), (DIFFUSED, CLEAN), (DIFFUSED, DIFFUSED),
-         (CLEAN, DIFFUSED), (ABSENT, DIFFUSED))
+CALLS = (
+    (DIFFUSED, ABSENT),
+    (DIFFUSED, CLEAN),
+    (DIFFUSED, DIFFUSED),
+    (CLEAN, DIFFUSED),
+    (ABSENT, DIFFUSED),
+)
 
 
 def _covariance(loadings, order):
@@ -415,8 +460,7 @@ CMI_COVARIANCES = {
     ),
     "2+1+2": (
         _covariance(
-            np.tril(np.random.default_rng(4).normal(size=(5, 5)) * 0.6, -1)
-            + np.eye(5),
+            np.tril(np.random.default_rng(4).normal(size=(5, 5)) * 0.6, -1) + np.eye(5),
             range(5),
         ),
         2,
@@ -444,8 +488,14 @@ def test_gaussian_reference_is_the_exact_gaussian_noise_prediction(cov, dx, dz):
 
     sde = VPSDE(BETA_MIN, BETA_MAX, T_EPS)
     d = len(cov)
-    network = ScoreNetwork(d - dz, 8, 1, "silu", n_conditioning=dz,
-                           reference=GaussianReference(cov, dx, CALLS, dz))
+    network = ScoreNetwork(
+        d - dz,
+        8,
+        1,
+        "silu",
+        n_conditioning=dz,
+        reference=GaussianReference(cov, dx, CALLS, dz),
+    )
     gen = torch.Generator().manual_seed(0)
     n = 500
     v = torch.randn(n, d, generator=gen)
@@ -535,10 +585,15 @@ def test_untrained_network_with_gaussian_reference_reads_the_gaussian_mi(name):
     cov, dx = COVARIANCES["2+1 dims"]
     rng = np.random.default_rng(0)
     v = rng.multivariate_normal(np.zeros(len(cov)), cov, size=20_000)
-    est = MINDEEstimator(variant=name, reference="gaussian", max_iter=1,
-                         learning_rate=1e-12, n_estimation_passes=8,
-                         validation_fraction=0.5,
-                         random_state=0).fit(v[:, :dx], v[:, dx:])
+    est = MINDEEstimator(
+        variant=name,
+        reference="gaussian",
+        max_iter=1,
+        learning_rate=1e-12,
+        n_estimation_passes=8,
+        validation_fraction=0.5,
+        random_state=0,
+    ).fit(v[:, :dx], v[:, dx:])
     truth = _gaussian_truth(cov, dx)
     for key, value in est.estimates_.items():
         se = est.estimates_std_[key]
@@ -546,8 +601,9 @@ def test_untrained_network_with_gaussian_reference_reads_the_gaussian_mi(name):
     for key, value in est.entropies_.items():
         # Monte Carlo noise of 80,000 draws: about 0.01 nats
         assert abs(value - truth[key]) < 0.05, (key, value, truth[key])
-    standard = MINDEEstimator(variant=name, max_iter=1, learning_rate=1e-12,
-                              random_state=0).fit(v[:, :dx], v[:, dx:])
+    standard = MINDEEstimator(
+        variant=name, max_iter=1, learning_rate=1e-12, random_state=0
+    ).fit(v[:, :dx], v[:, dx:])
     assert standard.mutual_information_ < 1e-6  # the independent reference reads 0
 
 
@@ -564,10 +620,15 @@ def test_untrained_network_with_gaussian_reference_reads_the_gaussian_cmi(name):
     v = rng.multivariate_normal(np.zeros(len(cov)), cov, size=20_000)
     x, y, z = v[:, :dx], v[:, dx : len(cov) - dz], v[:, len(cov) - dz :]
     scale = np.array([3.0, 0.5])  # units of x: the entropies shift by log(scale)
-    est = MINDEEstimator(variant=name, conditioning_columns=list(range(dz)),
-                         reference="gaussian", max_iter=1, learning_rate=1e-12,
-                         validation_fraction=0.5,
-                         random_state=0).fit(np.hstack([z, x * scale]), y)
+    est = MINDEEstimator(
+        variant=name,
+        conditioning_columns=list(range(dz)),
+        reference="gaussian",
+        max_iter=1,
+        learning_rate=1e-12,
+        validation_fraction=0.5,
+        random_state=0,
+    ).fit(np.hstack([z, x * scale]), y)
     truth = _gaussian_cmi_truth(cov, dx, dz)
     for key, value in est.estimates_.items():
         se = est.estimates_std_[key]
@@ -588,13 +649,18 @@ def test_chain_rule_with_the_untrained_gaussian_reference():
     rng = np.random.default_rng(1)
     v = rng.multivariate_normal(np.zeros(len(cov)), cov, size=20_000)
     x, yz, z = v[:, :dx], v[:, dx:], v[:, len(cov) - dz :]
-    settings = dict(reference="gaussian", max_iter=1, learning_rate=1e-12,
-                    validation_fraction=0.5, random_state=0)
+    settings = dict(
+        reference="gaussian",
+        max_iter=1,
+        learning_rate=1e-12,
+        validation_fraction=0.5,
+        random_state=0,
+    )
     joint = MINDEEstimator(**settings).fit(x, yz)
     marginal = MINDEEstimator(**settings).fit(x, z)
-    conditional = MINDEEstimator(
-        conditioning_columns=slice(dx, None), **settings
-    ).fit(np.hstack([x, z]), yz[:, : len(cov) - dx - dz])
+    conditional = MINDEEstimator(conditioning_columns=slice(dx, None), **settings).fit(
+        np.hstack([x, z]), yz[:, : len(cov) - dx - dz]
+    )
     parts = (joint, marginal, conditional)
     gap = joint.mutual_information_ - (
         marginal.mutual_information_ + conditional.mutual_information_
