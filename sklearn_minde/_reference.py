@@ -150,12 +150,8 @@ class GaussianReference(nn.Module):
         """The noise prediction of the Gaussian of role pair ``roles`` for every row
         of ``v = [vx; vy]`` (the network's input values), zero on the clean and
         absent columns: shape ``(n, d_x + d_y)``. ``t`` is ``(k_t, s_t)``."""
-        i = self.calls.index(tuple(roles))
-        d_slice, c_slice = self.slices[i]
         k, s = t
-        clean = torch.cat([v[:, c_slice], z], 1)
-        w = v[:, d_slice] - k * (clean @ getattr(self, f"mean_map_{i}").T)
-        eigval, eigvec = getattr(self, f"eigval_{i}"), getattr(self, f"eigvec_{i}")
+        d_slice, w, eigval, eigvec = self._centred(roles, v, z, k)
         w = (w @ eigvec) * (s / (k**2 * eigval + s**2))
         piece = torch.zeros_like(v)
         piece[:, d_slice] = w @ eigvec.T
@@ -164,15 +160,20 @@ class GaussianReference(nn.Module):
     def nll(self, roles, x, y, z):
         """``-log q(diffused | clean, z)`` per row for the Gaussian ``q`` of role pair
         ``roles`` at the clean rows ``x, y, z``: shape ``(n,)``."""
-        i = self.calls.index(tuple(roles))
-        d_slice, c_slice = self.slices[i]
-        v = torch.cat([x, y], 1)
-        clean = torch.cat([v[:, c_slice], z], 1)
-        w = v[:, d_slice] - clean @ getattr(self, f"mean_map_{i}").T
-        eigval, eigvec = getattr(self, f"eigval_{i}"), getattr(self, f"eigvec_{i}")
+        _, w, eigval, eigvec = self._centred(roles, torch.cat([x, y], 1), z, 1.0)
         mahalanobis = ((w @ eigvec) ** 2 / eigval).sum(1)
         log_det = torch.log(eigval).sum()
         return 0.5 * (len(eigval) * math.log(2 * math.pi) + log_det + mahalanobis)
+
+    def _centred(self, roles, v, z, k):
+        """The diffused columns of ``v`` less ``k`` times their conditional mean given
+        the clean columns and z, with the role pair's eigendecomposition:
+        ``(diffused slice, centred values, eigenvalues, eigenvectors)``."""
+        i = self.calls.index(tuple(roles))
+        d_slice, c_slice = self.slices[i]
+        clean = torch.cat([v[:, c_slice], z], 1)
+        w = v[:, d_slice] - k * (clean @ getattr(self, f"mean_map_{i}").T)
+        return d_slice, w, getattr(self, f"eigval_{i}"), getattr(self, f"eigvec_{i}")
 
 
 def _tensor(a):

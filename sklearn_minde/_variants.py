@@ -200,14 +200,14 @@ def standard_reference_terms(x, y, t, eps_x, eps_y, sde, sigma, calls):
     """
     xt, yt = sde.perturb(x, t, eps_x), sde.perturb(y, t, eps_y)
     ref = (reference_noise(xt, t, sde, sigma), reference_noise(yt, t, sde, sigma))
-    nll_x, nll_y = gaussian_entropy_terms(x, sigma), gaussian_entropy_terms(y, sigma)
-    nll = {
-        (DIFFUSED, DIFFUSED): gaussian_entropy_terms(torch.cat([x, y], 1), sigma),
-        (DIFFUSED, ABSENT): nll_x,
-        (DIFFUSED, CLEAN): nll_x,
-        (CLEAN, DIFFUSED): nll_y,
-    }
-    return [ref] * len(calls), [nll[call] for call in calls]
+    nll = {}  # keyed by which variables are diffused, each computed once
+    for call in calls:
+        key = tuple(role == DIFFUSED for role in call)
+        if key not in nll:
+            v = torch.cat([v for v, d in zip((x, y), key, strict=True) if d], 1)
+            nll[key] = gaussian_entropy_terms(v, sigma)
+    keys = [tuple(role == DIFFUSED for role in call) for call in calls]
+    return [ref] * len(calls), [nll[key] for key in keys]
 
 
 def fitted_reference_terms(reference, x, y, z, t, eps_x, eps_y, sde, calls):

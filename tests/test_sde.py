@@ -368,18 +368,24 @@ def test_sigma_forms_against_a_fitted_gaussian_with_exact_scores(
     truth = _gaussian_truth(cov, dx)
     reference_cov = (1 - shrink) * cov + shrink * np.eye(len(cov))
     terms = _exact_terms(monkeypatch, cov, dx, name, 1.0, reference_cov=reference_cov)
-    expected = {"mi": truth["mi"], "mi_sigma": truth["mi"]}
-    expected.update({k: truth[k[2:]] for k in terms if k.startswith("h_")})
-    assert set(terms) == set(expected)
-    for key, value in expected.items():
-        mean, se = _mean_se(terms[key])
-        assert abs(mean - value) < 4 * se + 5e-3, (key, mean, value, se)
+    _assert_closed_forms(terms, truth)
     if shrink == 0.0:  # the KLs vanish: the sigma form is the cross-entropy part
         assert float(terms["mi_sigma"].std()) < float(terms["mi"].std())
 
 
 def _mean_se(a):
     return float(a.mean()), float(a.std() / math.sqrt(len(a)))
+
+
+def _assert_closed_forms(terms, truth):
+    """Every MI and entropy term averages to its closed form in ``truth`` (up to
+    Monte Carlo noise and the dropped KL at T, about 1e-4)."""
+    expected = {"mi": truth["mi"], "mi_sigma": truth["mi"]}
+    expected.update({k: truth[k[2:]] for k in terms if k.startswith("h_")})
+    assert set(terms) == set(expected)
+    for key, value in expected.items():
+        mean, se = _mean_se(terms[key])
+        assert abs(mean - value) < 4 * se + 5e-3, (key, mean, value, se)
 
 
 @pytest.mark.parametrize("cov,dx", COVARIANCES.values(), ids=COVARIANCES.keys())
@@ -390,12 +396,7 @@ def test_estimates_with_exact_scores(monkeypatch, cov, dx, name, sigma):
     closed form (up to Monte Carlo noise and the dropped KL at T, about 1e-4)."""
     truth = _gaussian_truth(cov, dx)
     terms = _exact_terms(monkeypatch, cov, dx, name, sigma)
-    expected = {"mi": truth["mi"], "mi_sigma": truth["mi"]}
-    expected.update({k: truth[k[2:]] for k in terms if k.startswith("h_")})
-    assert set(terms) == set(expected)
-    for key, value in expected.items():
-        mean, se = _mean_se(terms[key])
-        assert abs(mean - value) < 4 * se + 5e-3, (key, mean, value, se)
+    _assert_closed_forms(terms, truth)
 
 
 @pytest.mark.parametrize("cov,dx", COVARIANCES.values(), ids=COVARIANCES.keys())
