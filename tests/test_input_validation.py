@@ -356,6 +356,7 @@ INVALID = [
     (dict(n_estimation_passes=0), "n_estimation_passes"),
     (dict(n_networks=0), "n_networks"),
     (dict(compile="yes"), "compile"),
+    (dict(stack_networks="yes"), "stack_networks"),
     (dict(device="banana"), "device"),
     (dict(n_threads=0), "n_threads"),
 ]
