@@ -64,6 +64,7 @@ PARAMETERS = {
     "learning_rate": Number(Real, 0, closed="neither", specials=("auto",)),
     "learning_rate_schedule": Choice(("constant", "cosine")),
     "batch_size": Number(Integral, 1, specials=("auto",)),
+    "conditional_share": Number(Real, 0, 1, closed="neither"),
     "max_iter": Number(Integral, 1, specials=("auto",)),
     "ema_decay": Number(Real, 0, 1, closed="left"),
     "weight_decay": Number(Real, 0, specials=("auto",)),
@@ -152,6 +153,13 @@ class MINDEEstimator(BaseEstimator):
         a cosine decay of the step size to 0 at ``max_iter``.
     batch_size : int or "auto", default="auto"
         Minibatch size; "auto" is 512. Capped at the number of training rows.
+    conditional_share : float, default=0.5
+        The share of training rows that train the conditional scores (split evenly
+        between ``p(x | y)`` and ``p(y | x)`` with variant "j"); the rest train the
+        unconditional one (``p(x)`` with "c", ``p(x, y)`` with "j"). Each row's
+        roles are drawn at random with these odds. The plain estimate reads the
+        difference of the two kinds of score; the sigma form of variant "j" reads
+        the conditional scores twice over (benchmarks section 5j).
     max_iter : int or "auto", default="auto"
         Maximum number of training steps; "auto" scales with the number of training
         rows and columns (see Notes).
@@ -386,6 +394,7 @@ class MINDEEstimator(BaseEstimator):
         learning_rate="auto",
         learning_rate_schedule="cosine",
         batch_size="auto",
+        conditional_share=0.5,
         max_iter="auto",
         ema_decay=0.999,
         weight_decay="auto",
@@ -418,6 +427,7 @@ class MINDEEstimator(BaseEstimator):
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
         self.batch_size = batch_size
+        self.conditional_share = conditional_share
         self.max_iter = max_iter
         self.ema_decay = ema_decay
         self.weight_decay = weight_decay
@@ -678,7 +688,8 @@ class MINDEEstimator(BaseEstimator):
 
     @property
     def _variant(self):
-        return VARIANTS[self.variant]
+        """The variant, with the training mixture of ``conditional_share``."""
+        return type(VARIANTS[self.variant])(self.conditional_share)
 
     def _log_scale(self):
         """Sum of the log column scales of X (without Z, which only conditions) and

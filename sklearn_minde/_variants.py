@@ -236,12 +236,28 @@ class _Variant:
     """A MINDE variant: which scores it trains, and how it reads estimates off them.
 
     Subclasses set ``calls`` (the ``(role_x, role_y)`` of each network call an
-    estimate needs), ``mixture`` (how often each call's roles are drawn in training)
-    and implement :meth:`mi_terms`.
+    estimate needs, the unconditional call first, then the conditional ones) and
+    implement :meth:`mi_terms`.
+
+    Parameters
+    ----------
+    conditional_share : float, default=0.5
+        The share of training rows drawn with a conditional call's roles (split
+        evenly between the conditional calls); the rest train the unconditional
+        call (MINDE-C's marginal score, MINDE-J's joint one).
     """
 
     calls = ()
-    mixture = ()
+
+    def __init__(self, conditional_share=0.5):
+        self.conditional_share = conditional_share
+
+    @property
+    def mixture(self):
+        """How often each call's roles are drawn in training, call by call."""
+        n_conditional = len(self.calls) - 1
+        share = self.conditional_share / n_conditional
+        return (1.0 - self.conditional_share,) + (share,) * n_conditional
 
     def training_roles(self, shape, generator, device):
         """Draw each sample's ``(role_x, role_y)`` from ``mixture``; shapes
@@ -353,7 +369,6 @@ class ConditionalVariant(_Variant):
 
     name = "c"
     calls = ((DIFFUSED, ABSENT), (DIFFUSED, CLEAN))
-    mixture = (0.5, 0.5)
     densities = "log p(x) + log p(x | y)"
 
     def mi_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
@@ -388,7 +403,6 @@ class JointVariant(_Variant):
 
     name = "j"
     calls = ((DIFFUSED, DIFFUSED), (DIFFUSED, CLEAN), (CLEAN, DIFFUSED))
-    mixture = (0.5, 0.25, 0.25)
     densities = "log p(x, y) + log p(x | y) + log p(y | x)"
 
     def mi_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
@@ -422,4 +436,5 @@ class JointVariant(_Variant):
         }
 
 
+#: The variants with their default training mixture, by name.
 VARIANTS = {"c": ConditionalVariant(), "j": JointVariant()}

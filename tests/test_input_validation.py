@@ -84,8 +84,9 @@ def test_stated_minimum_is_the_true_minimum(xy, fraction):
     with pytest.raises(ValueError, match="are needed") as info:
         _fit(X[:3], y[:3], validation_fraction=fraction)
     n = _needed(str(info.value))
-    assert math.isfinite(_fit(X[:n], y[:n], validation_fraction=fraction)
-                         .mutual_information_)
+    assert math.isfinite(
+        _fit(X[:n], y[:n], validation_fraction=fraction).mutual_information_
+    )
     with pytest.raises(ValueError, match="are needed"):
         _fit(X[: n - 1], y[: n - 1], validation_fraction=fraction)
 
@@ -156,8 +157,9 @@ def test_numeric_dtypes_are_accepted(xy):
     """Integer and float32 inputs are converted, not refused."""
     X, y = xy
     assert math.isfinite(_fit((10 * X).astype(int), y).mutual_information_)
-    assert math.isfinite(_fit(X.astype(np.float32), y.astype(np.float32))
-                         .mutual_information_)
+    assert math.isfinite(
+        _fit(X.astype(np.float32), y.astype(np.float32)).mutual_information_
+    )
 
 
 @pytest.mark.parametrize("y_values", [lambda y: 1e8 + y, lambda y: 1e300 * y])
@@ -347,6 +349,8 @@ INVALID = [
     (dict(learning_rate=0), "learning_rate"),
     (dict(learning_rate=-1e-3), "learning_rate"),
     (dict(batch_size=0), "batch_size"),
+    (dict(conditional_share=0.0), "conditional_share"),
+    (dict(conditional_share=1.0), "conditional_share"),
     (dict(max_iter=0), "max_iter"),
     (dict(ema_decay=1.5), "ema_decay"),
     (dict(weight_decay=-0.1), "weight_decay"),
@@ -387,9 +391,12 @@ def test_invalid_parameters(xy, params, name):
 
 @pytest.mark.parametrize(
     "params,name",
-    [(dict(hidden_dim="big"), "hidden_dim"), (dict(max_iter=2.5), "max_iter"),
-     (dict(batch_size="large"), "batch_size"),
-     (dict(weight_decay="strong"), "weight_decay")],
+    [
+        (dict(hidden_dim="big"), "hidden_dim"),
+        (dict(max_iter=2.5), "max_iter"),
+        (dict(batch_size="large"), "batch_size"),
+        (dict(weight_decay="strong"), "weight_decay"),
+    ],
 )
 def test_wrongly_typed_parameters(xy, params, name):
     """Parameters of the wrong type are rejected with a message naming them."""

@@ -263,6 +263,30 @@ def test_network_input_roles(sde):
     torch.testing.assert_close(time, torch.tensor([[0.3], [0.0], [1.0]]))
 
 
+@pytest.mark.parametrize(
+    "name,share,expected",
+    [
+        ("c", 0.5, [0.5, 0.5]),
+        ("j", 0.5, [0.5, 0.25, 0.25]),
+        ("c", 0.8, [0.2, 0.8]),
+        ("j", 0.8, [0.2, 0.4, 0.4]),
+    ],
+)
+def test_training_roles_follow_the_conditional_share(name, share, expected):
+    """Each call's roles are drawn with the odds ``conditional_share`` sets: the
+    default is the mixture of earlier versions (C 1:1, J 2:1:1), and the drawn
+    frequencies match the odds within 4 standard errors."""
+    variant = type(VARIANTS[name])(share)
+    np.testing.assert_allclose(variant.mixture, expected)
+    n = 40_000
+    gen = torch.Generator().manual_seed(0)
+    role_x, role_y = variant.training_roles(n, gen, "cpu")
+    roles = torch.cat([role_x, role_y], 1).tolist()
+    for call, p in zip(variant.calls, expected, strict=True):
+        freq = sum(r == list(call) for r in roles) / n
+        assert abs(freq - p) < 4 * math.sqrt(p * (1 - p) / n)
+
+
 # ------------------------------------------- estimator formulas with exact scores
 def _exact_predict_noise(cov):
     """A drop-in for ``_variants.predict_noise`` that returns the exact noise
