@@ -10,6 +10,9 @@ more than 10 %, and the mean absolute error of the seed means.
     python -m benchmarks.compare \\
         standard=benchmarks/results/screen_reference_standard \\
         gaussian=benchmarks/results/screen_reference_gaussian
+
+``--seeds`` keeps only those seeds of every run, and ``--common`` only the rows
+every run holds (a screen of a few tasks against a 40-task run on the same samples).
 """
 
 import argparse
@@ -25,23 +28,36 @@ ORDER = ("MINDE-C", "MINDE-C-sigma", "MINDE-J", "MINDE-J-sigma")
 TOLERANCE = 0.10
 
 
-def load_run(folder):
+def load_run(folder, seeds=None):
     """Seed means of a run: ``{((task, n_fit), estimate): (mean, true_mi)}``.
 
     Parameters
     ----------
     folder : str or Path
         Holds ``results.jsonl``.
+    seeds : collection of int or None, default=None
+        Keep only these seeds (None: all).
     """
     values = {}
     with open(Path(folder) / "results.jsonl", encoding="utf-8") as f:
         for line in f:
             record = json.loads(line)
+            job = record["job"]
+            if seeds is not None and job["seed"] not in seeds:
+                continue
             for name, value in (record.get("estimates") or {}).items():
-                job = record["job"]
                 key = ((job["task"], job.get("n_fit")), name)
                 values.setdefault(key, ([], record["true_mi"]))[0].append(value)
     return {key: (float(np.mean(v)), true) for key, (v, true) in values.items()}
+
+
+def common_rows(runs):
+    """The runs restricted to the (task, n_fit) rows that every run holds."""
+    shared = set.intersection(*({row for row, _ in run} for run in runs.values()))
+    return {
+        label: {k: v for k, v in run.items() if k[0] in shared}
+        for label, run in runs.items()
+    }
 
 
 def comparison_table(runs):
@@ -120,13 +136,19 @@ def main(argv=None):
     """Print the comparison of the runs given as ``LABEL=FOLDER``."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("runs", nargs="+", metavar="LABEL=FOLDER")
+    p.add_argument("--seeds", nargs="+", type=int, help="default: every seed")
+    p.add_argument(
+        "--common", action="store_true", help="only the rows every run holds"
+    )
     args = p.parse_args(argv)
     runs = {}
     for item in args.runs:
         label, _, folder = item.partition("=")
         if not folder:
             p.error(f"expected LABEL=FOLDER, got {item!r}")
-        runs[label] = load_run(folder)
+        runs[label] = load_run(folder, args.seeds)
+    if args.common:
+        runs = common_rows(runs)
     table = comparison_table(runs)
     print("columns: " + " / ".join(runs))
     print(table, end="")

@@ -45,3 +45,17 @@ def test_comparison_by_sample_size(tmp_path):
     assert lines[2] == "| t | 500 | 0.500 | -40 % |"
     assert lines[3] == "| t | 1000 | 0.500 | +20 % |"
     assert lines[5] == "| over +10 % | | | 1/2 |"
+
+
+def test_seeds_and_common_rows(tmp_path):
+    """--seeds keeps only those seeds; --common only the rows every run holds, so
+    that a screen of a few tasks compares with a 40-task run on equal footing."""
+    a = _run(tmp_path / "a", {("t1", 0): {"MINDE-C": 0.45},
+                              ("t1", 1): {"MINDE-C": 0.55},
+                              ("t2", 0): {"MINDE-C": 0.40}})
+    b = _run(tmp_path / "b", {("t1", 0): {"MINDE-C": 0.60}})
+    lines = compare.main([f"one={a}", f"two={b}", "--seeds", "0", "--common"])
+    lines = lines.splitlines()
+    assert lines[2] == "| t1 | 0.500 | -10 % / +20 % |"  # seed 0 only
+    assert len(lines) == 6  # no t2 row
+    assert lines[3] == "| within 10 % | | 1/1 / 0/1 |"
