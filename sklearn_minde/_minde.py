@@ -157,9 +157,10 @@ class MINDEEstimator(BaseEstimator):
         The share of training rows that train the conditional scores (split evenly
         between ``p(x | y)`` and ``p(y | x)`` with variant "j"); the rest train the
         unconditional one (``p(x)`` with "c", ``p(x, y)`` with "j"). Each row's
-        roles are drawn at random with these odds. The plain estimate reads the
-        difference of the two kinds of score; the sigma form of variant "j" reads
-        the conditional scores twice over (benchmarks section 5j).
+        roles are drawn at random with these odds. Every estimate reads a
+        difference between the two kinds of score, so the share moves estimates:
+        more rows for the conditional scores raised nearly every estimate of the
+        benchmark (benchmarks section 5j). The default keeps it even.
     max_iter : int or "auto", default="auto"
         Maximum number of training steps; "auto" scales with the number of training
         rows and columns (see Notes).
