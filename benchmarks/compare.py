@@ -17,6 +17,7 @@ every run holds (a screen of a few tasks against a 40-task run on the same sampl
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -132,6 +133,10 @@ def _footer(label, runs, names, statistic, sizes):
     return f"| {label} |{' |' * sizes} | " + " | ".join(cells) + " |"
 
 
+def _is_run(arg):
+    return "=" in arg and not arg.startswith("-")
+
+
 def main(argv=None):
     """Print the comparison of the runs given as ``LABEL=FOLDER``."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -140,7 +145,11 @@ def main(argv=None):
     p.add_argument(
         "--common", action="store_true", help="only the rows every run holds"
     )
-    args = p.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # runs first, so that ``--seeds 0 1 LABEL=FOLDER`` does not read a run as a seed
+    args = p.parse_args(
+        [a for a in argv if _is_run(a)] + [a for a in argv if not _is_run(a)]
+    )
     runs = {}
     for item in args.runs:
         label, _, folder = item.partition("=")

@@ -55,6 +55,7 @@ def test_seeds_and_common_rows(tmp_path):
                               ("t2", 0): {"MINDE-C": 0.40}})
     b = _run(tmp_path / "b", {("t1", 0): {"MINDE-C": 0.60}})
     lines = compare.main([f"one={a}", f"two={b}", "--seeds", "0", "--common"])
+    assert compare.main(["--seeds", "0", f"one={a}", "--common", f"two={b}"]) == lines
     lines = lines.splitlines()
     assert lines[2] == "| t1 | 0.500 | -10 % / +20 % |"  # seed 0 only
     assert len(lines) == 6  # no t2 row
