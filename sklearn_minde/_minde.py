@@ -523,12 +523,13 @@ class MINDEEstimator(BaseEstimator):
         self.hidden_dim_ = (
             auto_hidden_dim(d) if self.hidden_dim == "auto" else self.hidden_dim
         )
+        n_train = len(splits[0][0])
         self.n_networks_ = (
-            auto_n_networks(d, len(splits[0][0]))
+            auto_n_networks(d, n_train)
             if self.n_networks == "auto"
             else self.n_networks
         )
-        config = self._training_config(len(splits[0][0]), device)
+        config = self._training_config(n_train, device)
         self.batch_size_ = config.batch_size
         self.learning_rate_ = config.learning_rate
         self.max_iter_ = config.max_iter

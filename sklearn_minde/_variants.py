@@ -200,13 +200,12 @@ def standard_reference_terms(x, y, t, eps_x, eps_y, sde, sigma, calls):
     """
     xt, yt = sde.perturb(x, t, eps_x), sde.perturb(y, t, eps_y)
     ref = (reference_noise(xt, t, sde, sigma), reference_noise(yt, t, sde, sigma))
+    keys = [tuple(role == DIFFUSED for role in call) for call in calls]
     nll = {}  # keyed by which variables are diffused, each computed once
-    for call in calls:
-        key = tuple(role == DIFFUSED for role in call)
+    for key in keys:
         if key not in nll:
             v = torch.cat([v for v, d in zip((x, y), key, strict=True) if d], 1)
             nll[key] = gaussian_entropy_terms(v, sigma)
-    keys = [tuple(role == DIFFUSED for role in call) for call in calls]
     return [ref] * len(calls), [nll[key] for key in keys]
 
 

@@ -396,6 +396,7 @@ def test_invalid_parameters(xy, params, name):
         (dict(max_iter=2.5), "max_iter"),
         (dict(batch_size="large"), "batch_size"),
         (dict(weight_decay="strong"), "weight_decay"),
+        (dict(n_networks="two"), "n_networks"),
     ],
 )
 def test_wrongly_typed_parameters(xy, params, name):
