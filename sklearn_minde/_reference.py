@@ -65,6 +65,34 @@ def fitted_covariance(*variables):
     return np.cov(np.hstack(variables), rowvar=False, bias=True)
 
 
+def finite_sample_mi_bias(d_x, d_y, n_rows):
+    """The leading-order bias of the MI read through a Gaussian fitted to ``n_rows``
+    rows: ``d_x d_y / (2 n_rows)`` nats (METHOD.md section 9).
+
+    The fitted cross-covariance carries ``d_x d_y`` coefficients, each estimated
+    with a variance of order ``1 / n_rows``. The plain forms, a squared norm of
+    score differences, gain that variance (read high by this much); the sigma
+    forms, held-out cross-entropies of the fitted Gaussian, lose it (read low by
+    as much): the in-sample log-determinant Gaussian MI has the same leading term
+    (the Wishart expectation of ``log det``). Measured with the residual at zero
+    on Gaussian samples of 50 + 50 columns and 8,000 training rows (benchmarks
+    section 5l): plain +0.20, sigma -0.14 nats against 0.16. The conditioning
+    variable enters only at the next order.
+
+    Parameters
+    ----------
+    d_x, d_y : int
+        Columns of x and y.
+    n_rows : int
+        Rows the Gaussian was fitted to.
+
+    Returns
+    -------
+    float
+    """
+    return d_x * d_y / (2.0 * n_rows)
+
+
 def role_gaussian(cov, d_x, roles, d_z=0):
     """The Gaussian of the diffused variables given the clean ones, for one role pair.
 
@@ -116,10 +144,23 @@ class GaussianReference(nn.Module):
     d_z : int, default=0
         Columns of the conditioning variable z, clean in every call: each role's
         Gaussian is conditional on it.
+    n_rows : int or None, default=None
+        Rows ``cov`` was fitted to: sets ``mi_bias`` (0 when None).
+
+    Attributes
+    ----------
+    mi_bias : float
+        :func:`finite_sample_mi_bias`: what the plain MI forms read too high and
+        the sigma forms too low through this Gaussian; the variants' readings
+        take it out.
     """
 
-    def __init__(self, cov, d_x, calls, d_z=0):
+    def __init__(self, cov, d_x, calls, d_z=0, n_rows=None):
         super().__init__()
+        d_y = len(cov) - d_x - d_z
+        self.mi_bias = (
+            0.0 if n_rows is None else finite_sample_mi_bias(d_x, d_y, n_rows)
+        )
         self.calls = tuple(tuple(c) for c in calls)
         self.slices = []
         for i, roles in enumerate(self.calls):

@@ -307,6 +307,9 @@ class _Variant:
         fitted : bool
             Whether ``q`` is the fitted Gaussian (else ``N(0, sigma^2 I)``, whose
             cross-entropies cancel in the MI).
+        bias : float
+            The fitted Gaussian's ``mi_bias`` (0 for ``N(0, sigma^2 I)``): the plain
+            forms read it too high, the sigma forms too low.
         """
         networks = as_networks(network)
         per_network = [
@@ -335,7 +338,8 @@ class _Variant:
             if role_y == DIFFUSED:
                 sq = sq + pair_norm(ey - ref_y)
             kl_ref.append(0.5 * weight * sq)
-        return outputs, kl_ref, weight, nll, fitted
+        bias = getattr(reference, "mi_bias", 0.0)
+        return outputs, kl_ref, weight, nll, fitted, bias
 
     def likelihood_terms(self, network, x, y, z, t, eps_x, eps_y, sde):
         """Per-sample sum of the log-likelihood bounds of every density in ``calls``;
@@ -378,15 +382,17 @@ class ConditionalVariant(_Variant):
         dict of str to torch.Tensor of shape (n,)
             ``"mi"``, ``"mi_sigma"``, ``"h_x"``, ``"h_x|y"``.
         """
-        out, (kl_marg, kl_cond), w, (nll_marg, nll_cond), fitted = self.kl_terms(
+        out, kls, w, nll, fitted, bias = self.kl_terms(
             network, x, y, z, t, eps_x, eps_y, sde, sigma
         )
+        kl_marg, kl_cond = kls
+        nll_marg, nll_cond = nll
         (marg, _), (cond, _) = out
         # the cross-entropies of N(0, sigma^2 I) cancel exactly; a fitted q's do not
         ref_mi = nll_marg - nll_cond if fitted else 0.0
         return {
-            "mi": 0.5 * w * pair_norm(cond - marg),
-            "mi_sigma": kl_cond - kl_marg + ref_mi,
+            "mi": 0.5 * w * pair_norm(cond - marg) - bias,
+            "mi_sigma": kl_cond - kl_marg + ref_mi + bias,
             "h_x": nll_marg - kl_marg,
             "h_x|y": nll_cond - kl_cond,
         }
@@ -413,7 +419,7 @@ class JointVariant(_Variant):
             ``"mi"``, ``"mi_sigma"``, ``"h_xy"``, ``"h_x|y"``, ``"h_y|x"``, ``"h_x"``,
             ``"h_y"``.
         """
-        out, kls, w, nll, fitted = self.kl_terms(
+        out, kls, w, nll, fitted, bias = self.kl_terms(
             network, x, y, z, t, eps_x, eps_y, sde, sigma
         )
         (joint_x, joint_y), (cond_x, _), (_, cond_y) = out
@@ -425,8 +431,9 @@ class JointVariant(_Variant):
         # the cross-entropies of N(0, sigma^2 I) cancel exactly; a fitted q's do not
         ref_mi = nll_joint - nll_x_given_y - nll_y_given_x if fitted else 0.0
         return {
-            "mi": 0.5 * w * (pair_norm(joint_x - cond_x) + pair_norm(joint_y - cond_y)),
-            "mi_sigma": kl_x_given_y + kl_y_given_x - kl_joint + ref_mi,
+            "mi": 0.5 * w * (pair_norm(joint_x - cond_x) + pair_norm(joint_y - cond_y))
+            - bias,
+            "mi_sigma": kl_x_given_y + kl_y_given_x - kl_joint + ref_mi + bias,
             "h_xy": h_xy,
             "h_x|y": h_x_given_y,
             "h_y|x": h_y_given_x,
