@@ -18,44 +18,25 @@ def auto_hidden_dim(n_features):
     return 128 if n_features <= 50 else 256
 
 
-#: The "auto" reference and networks change from this many network inputs (X and y
-#: columns, Z included) ...
-AUTO_MANY_FEATURES = 50
+#: ``n_networks="auto"`` reads two networks together from this many network inputs
+#: (X and y columns, Z included) ...
+AUTO_PAIR_MIN_FEATURES = 50
 
-#: ... and this many training rows (benchmarks sections 5k, 5l and 4g).
-AUTO_MANY_TRAIN = 8000
-
-
-def many_dimensions(n_features, n_train):
-    """Whether a fit has :data:`AUTO_MANY_FEATURES` inputs and :data:`AUTO_MANY_TRAIN`
-    training rows: there a network's finite-sample error in the ``d_x d_y``
-    coefficients of the linear dependence is what biases the estimate."""
-    return n_features >= AUTO_MANY_FEATURES and n_train >= AUTO_MANY_TRAIN
+#: ... and this many training rows (benchmarks sections 5k and 4g).
+AUTO_PAIR_MIN_TRAIN = 8000
 
 
-def auto_reference(n_features, n_train):
-    """``reference="auto"``: "gaussian" in :func:`many_dimensions`, else "standard".
-
-    There the fitted Gaussian gives the linear dependence with a finite-sample bias
-    that the reading takes out (``_reference.finite_sample_mi_bias``), where a
-    network that learns it adds that bias and its own variance; below, the standard
-    reference lets the network learn the linear part first and the rest after it,
-    which the spirals need (benchmarks sections 5a and 5l).
-    """
-    return "gaussian" if many_dimensions(n_features, n_train) else "standard"
-
-
-def auto_n_networks(n_features, n_train, reference):
-    """``n_networks="auto"``: 2 with the standard reference in
-    :func:`many_dimensions`, else 1.
+def auto_n_networks(n_features, n_train):
+    """Networks for ``n_networks="auto"``: 2 from :data:`AUTO_PAIR_MIN_FEATURES`
+    inputs and :data:`AUTO_PAIR_MIN_TRAIN` training rows, else 1.
 
     Two networks read together drop the variance of each one's error, which one
     network's squared differences add as a positive bias that grows with the
     dimension; on fewer rows the part of the dependence the two share is smaller
-    than what either reads, and the pair under-reads. Over the fitted Gaussian the
-    network learns only a small residual, and one is enough (section 5l).
+    than what either reads, and the pair under-reads.
     """
-    return 2 if many_dimensions(n_features, n_train) and reference == "standard" else 1
+    many = n_features >= AUTO_PAIR_MIN_FEATURES and n_train >= AUTO_PAIR_MIN_TRAIN
+    return 2 if many else 1
 
 
 # The normalisation is LayerNorm(H): torch's LayerNorm kernels are 1.3-1.9x faster per
