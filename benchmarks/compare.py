@@ -5,7 +5,11 @@ Each run is a results folder of ``benchmarks.bmi_suite`` or
 size, where the runs hold several) and estimate, the relative error of each run's
 seed mean, written ``a / b / ...`` in the order given, then, per run over the rows
 it holds: how many are within 10 % of the true MI, how many over-estimate it by
-more than 10 %, and the mean absolute error of the seed means.
+more than 10 %, and the mean absolute error of the seed means. A second table
+checks the error bars, per estimate and run over its fits: how many hold the true
+MI within 1.96 standard errors (on the plain Gaussian tasks, and on all), and the
+median over the rows of at least 3 seeds of the seeds' standard deviation over
+their mean standard error (about 1 where the standard errors are right).
 
     python -m benchmarks.compare \\
         standard=benchmarks/results/screen_reference_standard \\
@@ -28,6 +32,21 @@ ORDER = ("MINDE-C", "MINDE-C-sigma", "MINDE-J", "MINDE-J-sigma")
 #: Relative error that counts as "within" (as in the suite's summary).
 TOLERANCE = 0.10
 
+#: Half-width of the error bars, in standard errors (a 95 % normal interval).
+Z = 1.96
+
+#: Fewest seeds of a row for its spread to count.
+MIN_SEEDS = 3
+
+
+def _records(folder, seeds=None):
+    """The fits of ``results.jsonl`` in ``folder``, only ``seeds`` where given."""
+    with open(Path(folder) / "results.jsonl", encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            if seeds is None or record["job"]["seed"] in seeds:
+                yield record
+
 
 def load_run(folder, seeds=None):
     """Seed means of a run: ``{((task, n_fit), estimate): (mean, true_mi)}``.
@@ -40,21 +59,52 @@ def load_run(folder, seeds=None):
         Keep only these seeds (None: all).
     """
     values = {}
-    with open(Path(folder) / "results.jsonl", encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            job = record["job"]
-            if seeds is not None and job["seed"] not in seeds:
-                continue
-            for name, value in (record.get("estimates") or {}).items():
-                key = ((job["task"], job.get("n_fit")), name)
-                values.setdefault(key, ([], record["true_mi"]))[0].append(value)
+    for record in _records(folder, seeds):
+        job = record["job"]
+        for name, value in (record.get("estimates") or {}).items():
+            key = ((job["task"], job.get("n_fit")), name)
+            values.setdefault(key, ([], record["true_mi"]))[0].append(value)
     return {key: (float(np.mean(v)), true) for key, (v, true) in values.items()}
 
 
-def common_rows(runs):
-    """The runs restricted to the (task, n_fit) rows that every run holds."""
-    shared = set.intersection(*({row for row, _ in run} for run in runs.values()))
+def load_fits(folder, seeds=None):
+    """Fits with error bars: ``{((task, n_fit), estimate): [(value, se, true_mi)]}``.
+
+    Fits that failed, or lack the estimate or its standard error, are left out.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Holds ``results.jsonl``.
+    seeds : collection of int or None, default=None
+        Keep only these seeds (None: all).
+    """
+    fits = {}
+    for record in _records(folder, seeds):
+        if record.get("failure") is not None:
+            continue
+        job = record["job"]
+        errors = record.get("std_errors") or {}
+        for name, value in (record.get("estimates") or {}).items():
+            if value is not None and errors.get(name) is not None:
+                key = ((job["task"], job.get("n_fit")), name)
+                fit = (value, errors[name], record["true_mi"])
+                fits.setdefault(key, []).append(fit)
+    return fits
+
+
+def common_rows(runs, among=None):
+    """The runs restricted to the (task, n_fit) rows that every run holds.
+
+    Parameters
+    ----------
+    runs : dict of str to dict
+        Label to a dict keyed by ``((task, n_fit), estimate)``.
+    among : dict of str to dict or None, default=None
+        The runs whose shared rows to keep (None: ``runs``).
+    """
+    among = runs if among is None else among
+    shared = set.intersection(*({row for row, _ in run} for run in among.values()))
     return {
         label: {k: v for k, v in run.items() if k[0] in shared}
         for label, run in runs.items()
@@ -81,8 +131,7 @@ def comparison_table(runs):
         key=lambda row: (tasks.index(row[0]), row[1] or 0),
     )
     sizes = len({n for _, n in rows}) > 1
-    met = list(dict.fromkeys(name for _, name in keys))
-    names = [n for n in ORDER if n in met] + [n for n in met if n not in ORDER]
+    names = estimate_names(runs)
     lines = [
         f"| task |{' n |' * sizes} true MI | " + " | ".join(names) + " |",
         "|---|---|" + "---|" * (len(names) + sizes),
@@ -102,6 +151,78 @@ def comparison_table(runs):
     ):
         lines.append(_footer(label, runs, names, statistic, sizes))
     return "\n".join(lines) + "\n"
+
+
+def estimate_names(runs):
+    """The estimates of the runs in column order: :data:`ORDER`, then as met."""
+    met = list(dict.fromkeys(name for run in runs.values() for _, name in run))
+    return [n for n in ORDER if n in met] + [n for n in met if n not in ORDER]
+
+
+def error_bar_table(fits, names):
+    """Markdown table of how well the standard errors of several runs hold.
+
+    Parameters
+    ----------
+    fits : dict of str to dict
+        Label to the output of :func:`load_fits`, in the order of the runs.
+    names : list of str
+        The estimates in column order; those no run holds a fit of are left out.
+
+    Returns
+    -------
+    str
+        Per estimate, written ``a / b / ...``: how many fits hold the true MI
+        within :data:`Z` standard errors, on the plain Gaussian tasks and on
+        all, and the median over the rows of at least :data:`MIN_SEEDS` seeds of
+        their standard deviation over their mean standard error, with the number
+        of those rows. Empty where no run holds error bars.
+    """
+    names = [n for n in names if any(k[1] == n for run in fits.values() for k in run)]
+    if not names:
+        return ""
+    lines = [
+        "| error bars | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for label, statistic in (
+        (f"within ±{Z} SE, Gaussian", _covered_gaussian),
+        (f"within ±{Z} SE, all", _covered),
+        ("seed SD / mean SE, median (rows)", _spread),
+    ):
+        cells = [
+            " / ".join(
+                statistic({row: v for (row, n), v in run.items() if n == name})
+                for run in fits.values()
+            )
+            for name in names
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _covered(rows):
+    fits = [fit for row in rows.values() for fit in row]
+    hits = sum(abs(value - true) <= Z * se for value, se, true in fits)
+    return f"{hits}/{len(fits)}" if fits else "–"
+
+
+def _covered_gaussian(rows):
+    return _covered({row: v for row, v in rows.items() if _is_gaussian(row[0])})
+
+
+def _is_gaussian(task):
+    """Whether ``task`` is a plain Gaussian one (its samples not transformed)."""
+    return task.startswith("multinormal") or task == "1v1-normal-0.75"
+
+
+def _spread(rows):
+    ratios = [
+        np.std(fits[:, 0], ddof=1) / np.mean(fits[:, 1])
+        for fits in map(np.asarray, rows.values())
+        if len(fits) >= MIN_SEEDS
+    ]
+    return f"{np.median(ratios):.2f} ({len(ratios)})" if ratios else "–"
 
 
 def _relative(cell):
@@ -150,17 +271,22 @@ def main(argv=None):
     args = p.parse_args(
         [a for a in argv if _is_run(a)] + [a for a in argv if not _is_run(a)]
     )
-    runs = {}
+    runs, fits = {}, {}
     for item in args.runs:
         label, _, folder = item.partition("=")
         if not folder:
             p.error(f"expected LABEL=FOLDER, got {item!r}")
         runs[label] = load_run(folder, args.seeds)
+        fits[label] = load_fits(folder, args.seeds)
     if args.common:
+        fits = common_rows(fits, among=runs)
         runs = common_rows(runs)
     table = comparison_table(runs)
     print("columns: " + " / ".join(runs))
     print(table, end="")
+    bars = error_bar_table(fits, estimate_names(runs))
+    if bars:
+        print("\n" + bars, end="")
     return table
 
 

@@ -112,12 +112,32 @@ def call_variables(roles):
     return "".join(v for v, role in zip("xy", roles, strict=True) if role == DIFFUSED)
 
 
-def mean_and_std(values):
-    """The mean of per-row values and its standard error."""
-    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
+def mean_and_std(values, n_train=None):
+    """The mean of per-row values and its standard error.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        Per-row values read by networks that did not train on these rows.
+    n_train : int or None, default=None
+        Rows the networks trained on. The error then also covers, at first order,
+        the noise of those rows: the trained densities vary with their training
+        sample as the held-out mean varies with the held-out rows, so the
+        variance is ``v (1 / n + 1 / n_train)`` for the values' variance ``v``
+        (METHOD.md "What the standard error covers"). Not the optimisation noise
+        (initial weights, the order of the batches).
+
+    Returns
+    -------
+    mean, std : float
+    """
+    std = values.std(ddof=1) / math.sqrt(len(values))
+    if n_train is not None:
+        std *= math.sqrt(1 + len(values) / n_train)
+    return float(values.mean()), float(std)
 
 
-def crossfit_mean_and_std(parts):
+def crossfit_mean_and_std(parts, n_train=None):
     """Mean and standard error of per-row values read by several networks, each on
     its own rows (cross-fitting), including the spread between the networks.
 
@@ -131,13 +151,16 @@ def crossfit_mean_and_std(parts):
     Parameters
     ----------
     parts : list of ndarray of shape (n_k,)
+    n_train : int or None, default=None
+        With one part: see :func:`mean_and_std`. Several parts measure the
+        training noise by their spread instead.
 
     Returns
     -------
     mean, std : float
     """
     if len(parts) == 1:
-        return mean_and_std(parts[0])
+        return mean_and_std(parts[0], n_train)
     n_k = np.array([len(p) for p in parts], dtype=float)
     m_k = np.array([p.mean() for p in parts])
     v_k = np.array([p.var(ddof=1) for p in parts])
@@ -148,7 +171,7 @@ def crossfit_mean_and_std(parts):
     return mean, float(np.sqrt(sampling + between / len(parts)))
 
 
-def summarise(terms, name, log_scale, conditional=False):
+def summarise(terms, name, log_scale, conditional=False, n_train=None):
     """Estimates, standard errors and entropies from per-row terms.
 
     Parameters
@@ -164,6 +187,8 @@ def summarise(terms, name, log_scale, conditional=False):
     conditional : bool, default=False
         Whether the terms are conditional on a z: the entropies are then named by
         :func:`given_z`.
+    n_train : int or None, default=None
+        Training rows of the networks (see :func:`crossfit_mean_and_std`).
 
     Returns
     -------
@@ -173,8 +198,10 @@ def summarise(terms, name, log_scale, conditional=False):
         In the units of the original data.
     """
     stats = {
-        name: crossfit_mean_and_std([t["mi"] for t in terms]),
-        f"{name}_sigma": crossfit_mean_and_std([t["mi_sigma"] for t in terms]),
+        name: crossfit_mean_and_std([t["mi"] for t in terms], n_train),
+        f"{name}_sigma": crossfit_mean_and_std(
+            [t["mi_sigma"] for t in terms], n_train
+        ),
     }
     entropies = {
         (given_z(k[2:]) if conditional else k[2:]): float(

@@ -28,11 +28,38 @@ from ._variants import CLEAN, DIFFUSED
 MIN_EIGENVALUE = 1e-6
 
 
+#: The largest weight decay at which :class:`StandardReference` takes out
+#: :func:`finite_sample_mi_bias`: ``weight_decay="auto"`` from about 6,200
+#: training rows. Stronger decay shrinks what the network learns of the
+#: dependence towards the reference, which takes that variance out, and more
+#: (benchmarks sections 4g and 5m).
+MAX_CORRECTED_WEIGHT_DECAY = 0.01
+
+
 class StandardReference(nn.Module):
     """Each diffused variable ``N(0, I)``: the noise prediction ``s_t z_t``.
 
     Clean variables get zero (``s_0 = 0``) and absent ones zero (their value is 0).
+
+    Parameters
+    ----------
+    mi_bias : float, default=0.0
+        What both MI forms read too high through a network trained on top of this
+        reference (:func:`finite_sample_mi_bias` of its training rows, or 0); the
+        variants' readings take it out.
     """
+
+    mi_bias = 0.0  # networks pickled before the correction
+
+    def __init__(self, mi_bias=0.0):
+        super().__init__()
+        self.mi_bias = mi_bias
+
+    @property
+    def mi_sigma_bias(self):
+        """What the sigma forms read too high: ``mi_bias``, as the plain forms (both
+        take a squared norm of what the network learnt of the dependence)."""
+        return self.mi_bias
 
     def forward(self, vx, vy, z, role_x, role_y, t):
         """The reference noise prediction of ``[vx; vy]``, shape ``(n, d_x + d_y)``.
@@ -66,18 +93,24 @@ def fitted_covariance(*variables):
 
 
 def finite_sample_mi_bias(d_x, d_y, n_rows):
-    """The leading-order bias of the MI read through a Gaussian fitted to ``n_rows``
-    rows: ``d_x d_y / (2 n_rows)`` nats (METHOD.md section 9).
+    """The leading-order bias of the MI read through a linear dependence learnt
+    from ``n_rows`` rows: ``d_x d_y / (2 n_rows)`` nats (METHOD.md section 9).
 
-    The fitted cross-covariance carries ``d_x d_y`` coefficients, each estimated
-    with a variance of order ``1 / n_rows``. The plain forms, a squared norm of
-    score differences, gain that variance (read high by this much); the sigma
-    forms, held-out cross-entropies of the fitted Gaussian, lose it (read low by
-    as much): the in-sample log-determinant Gaussian MI has the same leading term
-    (the Wishart expectation of ``log det``). Measured with the residual at zero
-    on Gaussian samples of 50 + 50 columns and 8,000 training rows (benchmarks
-    section 5l): plain +0.20, sigma -0.14 nats against 0.16. The conditioning
-    variable enters only at the next order.
+    The dependence of x on y carries ``d_x d_y`` linear coefficients, each
+    estimated with a variance of order ``1 / n_rows``, whether a fitted Gaussian's
+    cross-covariance holds them or a network learns them. Through a fitted
+    Gaussian the plain forms, a squared norm of score differences, gain that
+    variance (read high by this much) and the sigma forms, held-out
+    cross-entropies of the fitted Gaussian, lose it (read low by as much): the
+    in-sample log-determinant Gaussian MI has the same leading term (the Wishart
+    expectation of ``log det``). Measured with the residual at zero on Gaussian
+    samples of 50 + 50 columns and 8,000 training rows (benchmarks section 5l):
+    plain +0.20, sigma -0.14 nats against 0.16. A network over the standard
+    reference learns the coefficients itself, and both of its forms, squared
+    norms of what it learnt, read high: two networks on the same rows share the
+    term (their errors from the rows are one), so reading them together does not
+    drop it (section 5m). The conditioning variable enters only at the next
+    order.
 
     Parameters
     ----------
@@ -153,6 +186,8 @@ class GaussianReference(nn.Module):
         :func:`finite_sample_mi_bias`: what the plain MI forms read too high and
         the sigma forms too low through this Gaussian; the variants' readings
         take it out.
+    mi_sigma_bias : float
+        What the sigma forms read too high: ``-mi_bias``.
     """
 
     def __init__(self, cov, d_x, calls, d_z=0, n_rows=None):
@@ -174,6 +209,11 @@ class GaussianReference(nn.Module):
             self.register_buffer(f"eigvec_{i}", _tensor(eigvec))
             self.register_buffer(f"mean_map_{i}", _tensor(mean_map))
             self.slices.append((d_slice, c_slice))
+
+    @property
+    def mi_sigma_bias(self):
+        """``-mi_bias``: the sigma forms read low through the fitted Gaussian."""
+        return -self.mi_bias
 
     def forward(self, vx, vy, z, role_x, role_y, t):
         """The reference noise prediction of ``[vx; vy]``, shape ``(n, d_x + d_y)``.

@@ -307,9 +307,9 @@ class _Variant:
         fitted : bool
             Whether ``q`` is the fitted Gaussian (else ``N(0, sigma^2 I)``, whose
             cross-entropies cancel in the MI).
-        bias : float
-            The fitted Gaussian's ``mi_bias`` (0 for ``N(0, sigma^2 I)``): the plain
-            forms read it too high, the sigma forms too low.
+        bias : tuple of float
+            What the plain and the sigma forms read too high: the reference's
+            ``mi_bias`` and ``mi_sigma_bias`` (``_reference.py``).
         """
         networks = as_networks(network)
         per_network = [
@@ -338,7 +338,10 @@ class _Variant:
             if role_y == DIFFUSED:
                 sq = sq + pair_norm(ey - ref_y)
             kl_ref.append(0.5 * weight * sq)
-        bias = getattr(reference, "mi_bias", 0.0)
+        bias = (
+            getattr(reference, "mi_bias", 0.0),
+            getattr(reference, "mi_sigma_bias", 0.0),
+        )
         return outputs, kl_ref, weight, nll, fitted, bias
 
     def likelihood_terms(self, network, x, y, z, t, eps_x, eps_y, sde):
@@ -391,8 +394,8 @@ class ConditionalVariant(_Variant):
         # the cross-entropies of N(0, sigma^2 I) cancel exactly; a fitted q's do not
         ref_mi = nll_marg - nll_cond if fitted else 0.0
         return {
-            "mi": 0.5 * w * pair_norm(cond - marg) - bias,
-            "mi_sigma": kl_cond - kl_marg + ref_mi + bias,
+            "mi": 0.5 * w * pair_norm(cond - marg) - bias[0],
+            "mi_sigma": kl_cond - kl_marg + ref_mi - bias[1],
             "h_x": nll_marg - kl_marg,
             "h_x|y": nll_cond - kl_cond,
         }
@@ -432,8 +435,8 @@ class JointVariant(_Variant):
         ref_mi = nll_joint - nll_x_given_y - nll_y_given_x if fitted else 0.0
         return {
             "mi": 0.5 * w * (pair_norm(joint_x - cond_x) + pair_norm(joint_y - cond_y))
-            - bias,
-            "mi_sigma": kl_x_given_y + kl_y_given_x - kl_joint + ref_mi + bias,
+            - bias[0],
+            "mi_sigma": kl_x_given_y + kl_y_given_x - kl_joint + ref_mi - bias[1],
             "h_xy": h_xy,
             "h_x|y": h_x_given_y,
             "h_y|x": h_y_given_x,

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from conftest import TINY
 
 from sklearn_minde import CompileWarning, MINDEEstimator
 from sklearn_minde._network import AUTO_PAIR_MIN_TRAIN, auto_n_networks
@@ -390,6 +391,34 @@ def test_readings_through_a_fitted_gaussian_lose_its_finite_sample_bias():
     np.testing.assert_allclose(
         est.estimate_samples(X_new, y_new), corrected + bias, rtol=1e-5, atol=1e-6
     )
+
+
+def test_standard_reference_takes_out_the_bias_of_unregularised_networks():
+    """Over the standard reference the estimates lose ``d_x d_y / (2 n_train)``
+    (both forms, row by row) when weight decay is at most
+    ``MAX_CORRECTED_WEIGHT_DECAY``, and nothing under stronger decay (the "auto"
+    decay of a small sample)."""
+    from sklearn_minde._reference import MAX_CORRECTED_WEIGHT_DECAY
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(300, 3)), rng.normal(size=(300, 2))
+    unregularised = MINDEEstimator(**dict(TINY, weight_decay=0.0)).fit(X, y)
+    bias = unregularised.network_.reference.mi_bias
+    assert bias == pytest.approx(3 * 2 / (2 * unregularised.n_train_))
+    for sigma in (None, 1.0):
+        unregularised.set_params(sigma=sigma)
+        corrected = unregularised.estimate_samples(X, y)
+        unregularised.network_.reference.mi_bias = 0.0
+        np.testing.assert_allclose(
+            unregularised.estimate_samples(X, y), corrected + bias, atol=1e-6
+        )
+        unregularised.network_.reference.mi_bias = bias
+    decayed = [
+        MINDEEstimator(**dict(TINY, weight_decay=w)).fit(X, y)
+        for w in (2 * MAX_CORRECTED_WEIGHT_DECAY, "auto")
+    ]
+    assert decayed[1].weight_decay_ > MAX_CORRECTED_WEIGHT_DECAY
+    assert all(est.network_.reference.mi_bias == 0.0 for est in decayed)
 
 
 def test_reference_bias_benchmark_puts_the_correction_back(tmp_path):

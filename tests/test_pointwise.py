@@ -48,9 +48,12 @@ def test_mean_and_standard_error_are_those_of_estimate(xyz, params):
     assert np.isfinite(values).all()
     mi, std = est.estimate(new_X, new_y)
     np.testing.assert_allclose(values.mean(), mi, rtol=1e-12)
-    np.testing.assert_allclose(values.std(ddof=1) / math.sqrt(120), std, rtol=1e-12)
+    training = math.sqrt(1 + 120 / est.n_train_)  # the training rows' noise
+    np.testing.assert_allclose(
+        values.std(ddof=1) / math.sqrt(120) * training, std, rtol=1e-12
+    )
     if params.get("sigma") is None:
-        assert values.min() >= 0  # a squared norm
+        assert values.min() >= 0  # a squared norm (uncorrected: small sample)
 
 
 def test_held_out_rows_give_the_fitted_estimate(xyz):
@@ -61,6 +64,14 @@ def test_held_out_rows_give_the_fitted_estimate(xyz):
     _, held_out = est._splits(len(X), np.random.RandomState(0))[0]
     values = est.estimate_samples(X[held_out], y[held_out])
     np.testing.assert_allclose(values.mean(), est.mutual_information_, rtol=1e-12)
+    # the error: the held-out rows' noise, and the training rows' at first order
+    n_read, n_train = len(held_out), est.n_train_
+    assert n_read + n_train == len(X)
+    np.testing.assert_allclose(
+        values.std(ddof=1) / math.sqrt(n_read) * math.sqrt(1 + n_read / n_train),
+        est.mutual_information_std_,
+        rtol=1e-12,
+    )
 
 
 def test_sigma_selects_the_form_of_the_terms(xyz):
