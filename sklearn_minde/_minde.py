@@ -154,13 +154,12 @@ class MINDEEstimator(BaseEstimator):
         forms too low; over the standard reference both read too high, and the
         estimates take it out when ``weight_decay_`` is at most 0.01
         (``weight_decay="auto"`` from about 6,200 training rows), as stronger
-        decay already shrinks what the networks learn of the dependence. With
-        "gaussian", in many dimensions it
-        reads Gaussian-like data better than the default (benchmarks section 5l:
-        the benchmark's 25- and 50-dimensional tasks within 2 % on the Gaussians,
-        MAE 0.056 against 0.082 nats), but heavy tails and strongly non-linear
-        dependence worse (a 25 + 25 Student-t pair with 3 degrees of freedom +67 %
-        against -4 %, a spiral -18 % against -10 %), so it is not the default.
+        decay already shrinks what the networks learn of the dependence. On the
+        benchmark's 25- and 50-dimensional tasks "gaussian" reads about as well
+        as the default (MAE 0.056 against 0.045 nats; benchmarks sections 5l and
+        5m) and repairs MINDE-J's sigma form there, but it reads heavy tails and
+        strongly non-linear dependence worse (a 25 + 25 Student-t pair with 3
+        degrees of freedom +67 % against -5 %, a spiral -18 % against -14 %).
     hidden_dim : int or "auto", default="auto"
         Width of the network: 64 for up to 10 input columns (``d_x + d_y``), 128 up to
         50, else 256.

@@ -124,8 +124,8 @@ def mean_and_std(values, n_train=None):
         the noise of those rows: the trained densities vary with their training
         sample as the held-out mean varies with the held-out rows, so the
         variance is ``v (1 / n + 1 / n_train)`` for the values' variance ``v``
-        (METHOD.md "What the standard error covers"). Not the optimisation noise
-        (initial weights, the order of the batches).
+        (the method page, "Monte Carlo estimate and its standard error"). Not
+        the optimisation noise (initial weights, the order of the batches).
 
     Returns
     -------
