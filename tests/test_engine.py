@@ -449,3 +449,26 @@ def test_student_highdim_benchmark_draws_a_heavy_tailed_pair():
     assert x3.shape == y3.shape == (student_highdim.N, student_highdim.DIM)
     assert mi3 > mi10 > 0  # the shared scale adds dependence at few degrees
     assert np.median(kurtosis(x3, axis=0)) > 5 * np.median(kurtosis(x10, axis=0))
+
+
+def test_j_sigma_calls_benchmark_reads_each_calls_kl():
+    """benchmarks/j_sigma_calls.py: an untrained network (residual at zero) reads
+    every call's KL against N(0, I) as 0; a briefly trained one reads one KL per
+    call, and the table has a line per fit."""
+    from benchmarks import j_sigma_calls
+
+    X, y, truth = j_sigma_calls.gaussian_pairs(400, 0)
+    assert truth == pytest.approx(-np.log(1 - 0.75**2))
+    untrained = MINDEEstimator(
+        variant="j", learning_rate=1e-12, **dict(TINY, max_iter=1)
+    ).fit(X, y)
+    assert j_sigma_calls.call_kls(untrained, X, y, passes=2) == pytest.approx(
+        [0, 0, 0], abs=1e-6
+    )
+    trained = MINDEEstimator(variant="c", **TINY).fit(X, y)
+    kls = j_sigma_calls.call_kls(trained, X, y, passes=2)
+    assert len(kls) == 2 and all(np.isfinite(kls)) and max(kls) > 1e-4
+    row = dict(variant="c", max_iter=20, true_mi=truth, x=kls[0], x_given_y=kls[1])
+    row.update(trained.estimates_)
+    assert len(j_sigma_calls.table([row, row]).splitlines()) == 4
+

@@ -42,8 +42,10 @@ print(f"training steps: {est.n_iter_}")
 
 # %%
 # The standard error covers the Monte Carlo noise and the sampling noise of the
-# held-out rows. It does not cover the bias of an imperfect network, nor the change
-# that another ``random_state`` (another network) would bring.
+# held-out rows and, at first order, of the rows the network trained on. It does not
+# cover the bias of an imperfect network, nor all of the change that another
+# ``random_state`` (other initial weights, another order of the batches) would
+# bring: on a few thousand rows or fewer, compare a few seeds.
 #
 # Both forms of the estimate, and the entropies
 # ---------------------------------------------
