@@ -1,6 +1,7 @@
 """Where MINDE-J-sigma's error comes from: each network call's KL against N(0, I).
 
-Run: python -m benchmarks.j_sigma_calls [--max-iter 2000 4000 6000] [--out FOLDER]
+Run: python -m benchmarks.j_sigma_calls [--max-iter 2000 4000 6000] [--variants j c]
+[--param NAME=VALUE ...] [--out FOLDER]
 
 Two independent Gaussian pairs (X and Y of 2 columns, correlation 0.75 within each
 pair, 10,000 rows, seed 0), so every KL the sigma forms read is exactly the MI: with
@@ -9,10 +10,12 @@ standard normal marginals, ``KL(p(x | y) || N(0, I))`` averaged over y,
 ``KL(p(x) || N(0, I))`` is 0. MINDE-J-sigma reads ``KL(x|y) + KL(y|x) - KL(x, y)``
 and MINDE-C-sigma ``KL(x|y) - KL(x)`` (the user guide's method page). MINDE-J and
 MINDE-C are fitted with their defaults at each ``max_iter``, and each call's KL is
-read on 20,000 fresh rows (8 Monte Carlo passes).
+read on 20,000 fresh rows (8 Monte Carlo passes). ``--param`` sets further
+parameters of every fit (``hidden_dim=128``, ``conditional_share=0.75``...).
 """
 
 import argparse
+import ast
 import json
 from pathlib import Path
 
@@ -70,17 +73,21 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-iter", type=int, nargs="+", default=[2000, 4000, 6000])
     parser.add_argument("--variants", nargs="+", default=["j", "c"])
+    parser.add_argument("--param", nargs="+", default=[], metavar="NAME=VALUE")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
+    params = dict(parse_param(p) for p in args.param)
     X, y, truth = gaussian_pairs(N, 0)
     X_read, y_read, _ = gaussian_pairs(N_READ, 1)
     rows = []
     for variant in args.variants:
         for max_iter in args.max_iter:
-            est = MINDEEstimator(variant=variant, max_iter=max_iter, random_state=0)
-            est.fit(X, y)
+            est = MINDEEstimator(
+                variant=variant, max_iter=max_iter, random_state=0, **params
+            ).fit(X, y)
             kls = call_kls(est, X_read, y_read)
             row = {"variant": variant, "max_iter": max_iter, "true_mi": truth}
+            row.update(params)
             row.update(est.estimates_)
             row.update(dict(zip(CALL_NAMES[variant], kls, strict=True)))
             rows.append(row)
@@ -91,6 +98,15 @@ def main(argv=None):
         (args.out / "results.json").write_text(json.dumps(rows, indent=1) + "\n")
         (args.out / "table.md").write_text(table(rows))
     return rows
+
+
+def parse_param(text):
+    """``"name=value"`` as ``(name, value)``, the value a Python literal if it is one."""
+    name, _, value = text.partition("=")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value
 
 
 def table(rows):
