@@ -39,13 +39,17 @@ Z = 1.96
 MIN_SEEDS = 3
 
 
-def _records(folder, seeds=None):
-    """The fits of ``results.jsonl`` in ``folder``, only ``seeds`` where given."""
+def _estimates(folder, seeds=None):
+    """Each estimate of each fit in ``folder``'s ``results.jsonl`` (only ``seeds``
+    where given): ``(((task, n_fit), estimate), value, record)``."""
     with open(Path(folder) / "results.jsonl", encoding="utf-8") as f:
         for line in f:
             record = json.loads(line)
-            if seeds is None or record["job"]["seed"] in seeds:
-                yield record
+            job = record["job"]
+            if seeds is not None and job["seed"] not in seeds:
+                continue
+            for name, value in (record.get("estimates") or {}).items():
+                yield ((job["task"], job.get("n_fit")), name), value, record
 
 
 def load_run(folder, seeds=None):
@@ -59,11 +63,8 @@ def load_run(folder, seeds=None):
         Keep only these seeds (None: all).
     """
     values = {}
-    for record in _records(folder, seeds):
-        job = record["job"]
-        for name, value in (record.get("estimates") or {}).items():
-            key = ((job["task"], job.get("n_fit")), name)
-            values.setdefault(key, ([], record["true_mi"]))[0].append(value)
+    for key, value, record in _estimates(folder, seeds):
+        values.setdefault(key, ([], record["true_mi"]))[0].append(value)
     return {key: (float(np.mean(v)), true) for key, (v, true) in values.items()}
 
 
@@ -80,16 +81,10 @@ def load_fits(folder, seeds=None):
         Keep only these seeds (None: all).
     """
     fits = {}
-    for record in _records(folder, seeds):
-        if record.get("failure") is not None:
-            continue
-        job = record["job"]
-        errors = record.get("std_errors") or {}
-        for name, value in (record.get("estimates") or {}).items():
-            if value is not None and errors.get(name) is not None:
-                key = ((job["task"], job.get("n_fit")), name)
-                fit = (value, errors[name], record["true_mi"])
-                fits.setdefault(key, []).append(fit)
+    for key, value, record in _estimates(folder, seeds):
+        se = (record.get("std_errors") or {}).get(key[1])
+        if record.get("failure") is None and value is not None and se is not None:
+            fits.setdefault(key, []).append((value, se, record["true_mi"]))
     return fits
 
 
