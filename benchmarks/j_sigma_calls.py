@@ -15,7 +15,6 @@ parameters of every fit (``hidden_dim=128``, ``conditional_share=0.75``...).
 """
 
 import argparse
-import ast
 import json
 from pathlib import Path
 
@@ -24,6 +23,8 @@ import torch
 
 from sklearn_minde import MINDEEstimator
 from sklearn_minde._trainer import draw_noise
+
+from .suite.params import parse_params
 
 N, N_READ, RHO, DIM = 10000, 20000, 0.75, 2
 #: The KL each call reads, by variant, in the order of its ``calls``.
@@ -76,7 +77,7 @@ def main(argv=None):
     parser.add_argument("--param", nargs="+", default=[], metavar="NAME=VALUE")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    params = dict(parse_param(p) for p in args.param)
+    params = parse_params(args.param)
     X, y, truth = gaussian_pairs(N, 0)
     X_read, y_read, _ = gaussian_pairs(N_READ, 1)
     rows = []
@@ -98,15 +99,6 @@ def main(argv=None):
         (args.out / "results.json").write_text(json.dumps(rows, indent=1) + "\n")
         (args.out / "table.md").write_text(table(rows))
     return rows
-
-
-def parse_param(text):
-    """``"name=value"`` as ``(name, value)``, the value a Python literal if it is one."""
-    name, _, value = text.partition("=")
-    try:
-        return name, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return name, value
 
 
 def table(rows):

@@ -37,6 +37,7 @@ from importlib.util import find_spec
 import numpy as np
 
 from benchmarks.suite import ci_tests
+from benchmarks.suite.params import parse_params
 
 VARIABLES = ("A", "B", "C", "D")
 TRUE_EDGES = frozenset(frozenset(e) for e in ("AB", "BD", "CD"))
@@ -169,11 +170,7 @@ def main(argv=None):
                    help="overrides of MINDE-perm's configuration, e.g. "
                         "n_permutations=39 max_iter=600")
     args = p.parse_args(argv)
-    overrides = {}
-    if args.minde_param:  # the suite's parser; importing it needs benchmark-mi
-        from benchmarks.suite.cli import parse_params
-
-        overrides = parse_params(args.minde_param)
+    overrides = parse_params(args.minde_param)
     tests = dict(TESTS, **{"MINDE-perm": partial(
         ci_tests.minde_test, **{**ci_tests.MINDE_CHEAP, **overrides})})
     data = sample_graph(args.n, args.seed)

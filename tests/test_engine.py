@@ -471,6 +471,8 @@ def test_j_sigma_calls_benchmark_reads_each_calls_kl():
     row = dict(variant="c", max_iter=20, true_mi=truth, x=kls[0], x_given_y=kls[1])
     row.update(trained.estimates_)
     assert len(j_sigma_calls.table([row, row]).splitlines()) == 4
-    assert j_sigma_calls.parse_param("hidden_dim=128") == ("hidden_dim", 128)
-    assert j_sigma_calls.parse_param("activation=relu") == ("activation", "relu")
+    assert j_sigma_calls.parse_params(["hidden_dim=128", "activation=relu"]) == {
+        "hidden_dim": 128,
+        "activation": "relu",
+    }
 

@@ -2,30 +2,13 @@
 and how the jobs run."""
 
 import argparse
-import ast
 from pathlib import Path
 
 from .adapters import ADAPTERS, select_adapters
+from .params import parse_params
 from .report import records_to_frame
 from .runner import Job, environment, run_jobs
 from .store import ResultStore
-
-
-def parse_params(items):
-    """``["max_iter=50", "device=cuda"]`` -> ``{"max_iter": 50, "device": "cuda"}``.
-
-    Values are Python literals where they parse as one, else strings.
-    """
-    params = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {item!r}")
-        try:
-            params[name] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            params[name] = value
-    return params
 
 
 def estimator_names(registry=None):
