@@ -152,8 +152,8 @@ class MINDEEstimator(BaseEstimator):
         method page, "The finite-sample bias of the learnt dependence"): through
         the fitted Gaussian the plain forms read that much too high and the sigma
         forms too low; over the standard reference both read too high, and the
-        estimates take it out when ``weight_decay_`` is at most 0.01
-        (``weight_decay="auto"`` from about 6,200 training rows), as stronger
+        estimates take it out when ``weight_decay_`` is at most 0.025
+        (``weight_decay="auto"`` from about 3,900 training rows), as stronger
         decay already shrinks what the networks learn of the dependence. On the
         benchmark's 25- and 50-dimensional tasks "gaussian" reads about as well
         as the default (MAE 0.056 against 0.045 nats; benchmarks sections 5l and
