@@ -232,7 +232,7 @@ def test_several_networks_add_to_the_first_and_read_together():
 
 
 def test_auto_networks_pair_up_in_many_dimensions_on_many_rows():
-    """n_networks="auto": one network below 50 inputs or 8,000 training rows, two
+    """n_networks="auto": one network below 50 inputs or 4,000 training rows, two
     from there on; the fit trains and reads the resolved number."""
     assert auto_n_networks(49, 100_000) == 1
     assert auto_n_networks(50, AUTO_PAIR_MIN_TRAIN - 1) == 1
@@ -243,7 +243,7 @@ def test_auto_networks_pair_up_in_many_dimensions_on_many_rows():
     kw = dict(hidden_dim=8, max_iter=2, n_estimation_passes=1, random_state=0)
     many = MINDEEstimator(**kw).fit(X, y)  # 8,000 training rows, 50 inputs
     assert many.n_networks_ == 2 and len(many.networks_) == 2
-    fewer = MINDEEstimator(validation_fraction=0.25, **kw).fit(X, y)
+    fewer = MINDEEstimator(validation_fraction=0.65, **kw).fit(X, y)  # 3,500
     assert fewer.n_networks_ == 1 and len(fewer.networks_) == 1
     narrower = MINDEEstimator(**kw).fit(X[:, :24], y)
     assert narrower.n_networks_ == 1
