@@ -13,13 +13,14 @@ Writes ``results.csv`` (one row per task, seed and estimator) and ``summary.md``
 """
 
 import argparse
-import ast
 import os
 import platform
 import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.suite.params import parse_params
 
 TASKS = [
     "1v1-normal-0.75",
@@ -66,7 +67,7 @@ def run(args):
 
     from sklearn_minde import MINDEEstimator
 
-    params = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
+    params = parse_params(args.param)
     # pay torch's one-off imports (about 3 s) before timing anything
     MINDEEstimator(max_iter=2, hidden_dim=8, random_state=0).fit(
         np.random.default_rng(0).normal(size=(64, 2)), np.arange(64.0)
