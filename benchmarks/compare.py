@@ -69,7 +69,8 @@ def load_run(folder, seeds=None):
 
 
 def load_fits(folder, seeds=None):
-    """Fits with error bars: ``{((task, n_fit), estimate): [(value, se, true_mi)]}``.
+    """Fits with error bars: ``{((task, n_fit), estimate): [(value, se, true_mi,
+    oracle_se)]}`` (``oracle_se`` NaN where the task's oracle is unknown).
 
     Fits that failed, or lack the estimate or its standard error, are left out.
 
@@ -84,7 +85,10 @@ def load_fits(folder, seeds=None):
     for key, value, record in _estimates(folder, seeds):
         se = (record.get("std_errors") or {}).get(key[1])
         if record.get("failure") is None and value is not None and se is not None:
-            fits.setdefault(key, []).append((value, se, record["true_mi"]))
+            oracle = record.get("oracle_se")
+            fits.setdefault(key, []).append(
+                (value, se, record["true_mi"], np.nan if oracle is None else oracle)
+            )
     return fits
 
 
@@ -170,8 +174,9 @@ def error_bar_table(fits, names):
         Per estimate, written ``a / b / ...``: how many fits hold the true MI
         within :data:`Z` standard errors, on the plain Gaussian tasks and on
         all, and the median over the rows of at least :data:`MIN_SEEDS` seeds of
-        their standard deviation over their mean standard error, with the number
-        of those rows. Empty where no run holds error bars.
+        their standard deviation over their mean standard error and over the
+        oracle's standard error, with the number of those rows. Empty where no
+        run holds error bars.
     """
     names = [n for n in names if any(k[1] == n for run in fits.values() for k in run)]
     if not names:
@@ -184,6 +189,7 @@ def error_bar_table(fits, names):
         (f"within ±{Z} SE, Gaussian", _covered_gaussian),
         (f"within ±{Z} SE, all", _covered),
         ("seed SD / mean SE, median (rows)", _spread),
+        ("seed SD / oracle SE, median (rows)", _spread_oracle),
     ):
         cells = [
             " / ".join(
@@ -198,7 +204,7 @@ def error_bar_table(fits, names):
 
 def _covered(rows):
     fits = [fit for row in rows.values() for fit in row]
-    hits = sum(abs(value - true) <= Z * se for value, se, true in fits)
+    hits = sum(abs(value - true) <= Z * se for value, se, true, _ in fits)
     return f"{hits}/{len(fits)}" if fits else "–"
 
 
@@ -211,13 +217,18 @@ def _is_gaussian(task):
     return task.startswith("multinormal") or task == "1v1-normal-0.75"
 
 
-def _spread(rows):
+def _spread(rows, scale=1):
+    """Median seed SD over the mean of column ``scale`` (1: SE, 3: oracle SE)."""
     ratios = [
-        np.std(fits[:, 0], ddof=1) / np.mean(fits[:, 1])
+        np.std(fits[:, 0], ddof=1) / np.mean(fits[:, scale])
         for fits in map(np.asarray, rows.values())
-        if len(fits) >= MIN_SEEDS
+        if len(fits) >= MIN_SEEDS and np.isfinite(fits[:, scale]).all()
     ]
     return f"{np.median(ratios):.2f} ({len(ratios)})" if ratios else "–"
+
+
+def _spread_oracle(rows):
+    return _spread(rows, scale=3)
 
 
 def _relative(cell):

@@ -141,8 +141,23 @@ def test_error_bar_spread(tmp_path):
         f.write(json.dumps(record) + "\n")
     table = compare.error_bar_table({"one": compare.load_fits(a)}, ["MINDE-C"])
     # SD (ddof=1) of 0.4, 0.5, 0.6 is 0.1 (ddof=0: 0.082), the mean SE 0.2
-    assert table.splitlines()[-1] == "| seed SD / mean SE, median (rows) | 0.50 (1) |"
-    assert table.splitlines()[-2] == "| within ±1.96 SE, all | 5/5 |"
+    assert table.splitlines()[-2] == "| seed SD / mean SE, median (rows) | 0.50 (1) |"
+    assert table.splitlines()[-3] == "| within ±1.96 SE, all | 5/5 |"
+    # no oracle in these records: no spread in oracle standard errors
+    assert table.splitlines()[-1] == "| seed SD / oracle SE, median (rows) | – |"
+
+
+def test_error_bar_spread_in_oracle_standard_errors(tmp_path):
+    """Issue 10's spread: the seeds' standard deviation over the oracle's standard
+    error of the task (the records' ``oracle_se``)."""
+    a = _fits(tmp_path / "a", [("t", s, v, 0.2) for s, v in enumerate((0.4, 0.5, 0.6))])
+    lines = (a / "results.jsonl").read_text().splitlines()
+    with open(a / "results.jsonl", "w", encoding="utf-8") as f:
+        for line in lines:
+            f.write(json.dumps({**json.loads(line), "oracle_se": 0.04}) + "\n")
+    table = compare.error_bar_table({"one": compare.load_fits(a)}, ["MINDE-C"])
+    # SD 0.1 over the oracle's 0.04
+    assert table.splitlines()[-1] == "| seed SD / oracle SE, median (rows) | 2.50 (1) |"
 
 
 def test_error_bars_follow_seeds_and_common_rows(tmp_path, capsys):
