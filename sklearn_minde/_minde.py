@@ -103,7 +103,7 @@ class MINDEEstimator(BaseEstimator):
     variant : {"c", "j"}, default="c"
         ``"c"``: conditional diffusion (only X is diffused, y conditions);
         ``I = H(X) - H(X | Y)``, asymmetric in X and y. ``"j"``: joint diffusion of X
-        and y; symmetric.
+        and y; symmetric, and ``max_iter="auto"`` trains it twice as many steps.
     sigma : float or None, default=None
         None for the plain estimator (a squared difference of scores, never
         negative before the finite-sample correction of ``reference``); a
@@ -184,13 +184,14 @@ class MINDEEstimator(BaseEstimator):
         benchmark (benchmarks section 5j). The default keeps it even.
     max_iter : int or "auto", default="auto"
         Maximum number of training steps; "auto" scales with the number of training
-        rows and columns (see Notes).
+        rows, twice as many for ``variant="j"`` (see Notes).
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the weights; the averaged network
         gives every estimate. At step t the decay used is ``min(ema_decay, (1 + t)
         / (10 + t))``, so that early weights fade quickly. That warm-up stays below
         0.999 for the first 8,990 steps, more than the default budget runs below
-        about 36,000 training rows (2,000 steps up to 8,000), so there ``ema_decay``
+        about 36,000 training rows with ``variant="c"`` and 18,000 with "j" (2,000
+        and 4,000 steps up to 8,000), so there ``ema_decay``
         of 0.999 or more changes nothing and the average weights roughly the last
         ninth of the steps (benchmarks section 5h).
     weight_decay : float or "auto", default="auto"
@@ -393,8 +394,9 @@ class MINDEEstimator(BaseEstimator):
     both :class:`DataWarning` (the user guide's limits page says what the estimates
     then mean, and how to silence the warnings).
 
-    ``max_iter="auto"`` is about 128 epochs,
-    ``clip(128 * n_train / batch_size, 2000, 20000)`` steps: 2,000 for 10,000 rows.
+    ``max_iter="auto"`` is about 128 epochs with ``variant="c"`` and 256 with "j",
+    ``clip(epochs * n_train / batch_size, 2000, 20000)`` steps: 2,000 and 4,000 for
+    10,000 rows, 20,000 from about 100,000 and 50,000 rows (benchmarks section 2i).
 
     References
     ----------
@@ -697,7 +699,11 @@ class MINDEEstimator(BaseEstimator):
         return TrainingConfig(
             batch_size=batch_size,
             max_iter=(
-                int(np.clip(128 * n_train / batch_size, 2000, 20000))
+                int(
+                    np.clip(
+                        self._variant.auto_epochs * n_train / batch_size, 2000, 20000
+                    )
+                )
                 if self.max_iter == "auto"
                 else self.max_iter
             ),

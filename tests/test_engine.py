@@ -131,6 +131,23 @@ def test_auto_weight_decay_falls_with_the_square_of_the_rows():
     assert decays[-1] < 1e-3
 
 
+def test_auto_max_iter_is_epochs_of_the_variant():
+    """max_iter="auto": 128 epochs of 512 rows for MINDE-C, 256 for MINDE-J, within
+    2,000 and 20,000 steps."""
+
+    def steps(variant, n_train):
+        est = MINDEEstimator(variant=variant)
+        return est._training_config(n_train, torch.device("cpu")).max_iter
+
+    assert (steps("c", 8_000), steps("j", 8_000)) == (2_000, 4_000)
+    assert steps("c", 800) == steps("j", 800) == 2_000
+    assert (steps("c", 40_000), steps("j", 40_000)) == (10_000, 20_000)
+    assert steps("c", 80_000) == steps("j", 200_000) == 20_000
+    assert MINDEEstimator(variant="j", max_iter=7)._training_config(
+        8_000, torch.device("cpu")
+    ).max_iter == 7
+
+
 def test_train_stops_early_on_a_flat_held_out_loss():
     config = _config(max_iter=5000, early_stopping=True, tol=0.5)
     r = _train(config, variant="j")
