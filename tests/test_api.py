@@ -410,6 +410,24 @@ def test_overfitting_stops_and_reads_the_best_check():
     assert last.mutual_information_ > est.mutual_information_
 
 
+def test_auto_reads_the_last_network_from_enough_training_rows(monkeypatch):
+    """From ROLLBACK_MAX_TRAIN training rows on, early_stopping='auto' trains to
+    the end and reads the last network, as False does, and the warning says why;
+    below it, or with another setting, nothing changes."""
+    from sklearn_minde import _trainer
+
+    assert _trainer.resolve_early_stopping("auto", 7_999) == "auto"
+    assert _trainer.resolve_early_stopping("auto", 8_000) is False
+    assert _trainer.resolve_early_stopping(True, 10**6) is True
+    assert _trainer.resolve_early_stopping("mi", 10**6) == "mi"
+    monkeypatch.setattr(_trainer, "ROLLBACK_MAX_TRAIN", 64)  # _overfitting_fit's
+    est, message = _overfitting_fit("auto")
+    last, _ = _overfitting_fit(False)
+    assert est.n_iter_ == est.best_iter_ == 1000
+    assert est.mutual_information_ == last.mutual_information_
+    assert "over-fitting is usually mild" in message and "step 1000" in message
+
+
 def test_default_weight_decay_holds_back_memorisation():
     """On _overfitting_fit's 80 rows (true MI 0.347), 1,000 steps without weight
     decay read +45 %; the default decay (1 at 64 training rows) reads within 15 %,
