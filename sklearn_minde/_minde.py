@@ -42,6 +42,7 @@ from ._sde import VPSDE
 from ._trainer import (
     TrainingConfig,
     TrainingJob,
+    auto_max_iter,
     auto_weight_decay,
     init_network,
     make_generator,
@@ -238,9 +239,8 @@ class MINDEEstimator(BaseEstimator):
         benchmarks section 5q), train to the end and read the last network, as
         False does. ``"mi"``: also stop once the held-out MI
         (``mutual_information_curve_``) has risen by less than its standard error
-        over the last
-        ``n_iter_no_change`` checks, so that a generous ``max_iter`` becomes a cap
-        that training uses only while the estimate still rises.
+        over the last ``n_iter_no_change`` checks, so that a generous ``max_iter``
+        becomes a cap that training uses only while the estimate still rises.
         True: also stop once the held-out loss has not improved by ``tol`` for
         ``n_iter_no_change`` consecutive checks (a plateau), reading the last
         network unless it over-fitted; that loss levels off long before the MI
@@ -705,11 +705,7 @@ class MINDEEstimator(BaseEstimator):
         return TrainingConfig(
             batch_size=batch_size,
             max_iter=(
-                int(
-                    np.clip(
-                        self._variant.auto_epochs * n_train / batch_size, 2000, 20000
-                    )
-                )
+                auto_max_iter(n_train, batch_size, self._variant.auto_epochs)
                 if self.max_iter == "auto"
                 else self.max_iter
             ),

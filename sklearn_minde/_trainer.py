@@ -484,6 +484,20 @@ def check_finite(loss, step, learning_rate, x, y):
         )
 
 
+def auto_max_iter(n_train, batch_size, epochs):
+    """``max_iter="auto"``: about ``epochs`` passes over ``n_train`` rows in batches
+    of ``batch_size``, ``clip(epochs * n_train / batch_size, 2000, 20000)`` steps.
+
+    Parameters
+    ----------
+    n_train, batch_size : int
+    epochs : int
+        The variant's ``auto_epochs``: 128 for MINDE-C, 256 for MINDE-J, whose
+        calls learn more slowly (benchmarks section 2i).
+    """
+    return int(np.clip(epochs * n_train / batch_size, 2000, 20000))
+
+
 #: Training rows up to which ``weight_decay="auto"`` is 1 (:func:`auto_weight_decay`).
 WEIGHT_DECAY_ROWS = 620
 
