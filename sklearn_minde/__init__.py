@@ -3,6 +3,7 @@
 from ._data import DataWarning, DiscreteDataWarning, RankDeficientWarning
 from ._independence import independence_test
 from ._minde import MINDEEstimator
+from ._reader import ConcentratedEstimateWarning
 from ._trainer import CompileWarning, OverfittingWarning
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "independence_test",
     "OverfittingWarning",
     "CompileWarning",
+    "ConcentratedEstimateWarning",
     "DataWarning",
     "DiscreteDataWarning",
     "RankDeficientWarning",

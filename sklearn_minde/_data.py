@@ -5,9 +5,9 @@ Data flow: validated float arrays in; column means and scales out, with a
 only be estimated poorly. Nothing here reads or writes an estimator.
 """
 
-import warnings
-
 import numpy as np
+
+from ._warn import warn
 
 #: The coarsest step, as a share of a column's standard deviation, at which its
 #: floating-point values may be resolved (the diffusion's smallest noise is about
@@ -185,9 +185,7 @@ def scale_training_data(arrays):
 
 def _warn(message, category):
     """Warn from the caller of ``MINDEEstimator.fit``, saying how to silence it."""
-    warnings.warn(
-        f"{message} {SILENCE.format(category.__name__)}", category, stacklevel=7
-    )
+    warn(f"{message} {SILENCE.format(category.__name__)}", category)
 
 
 def warn_if_discrete(a, name):

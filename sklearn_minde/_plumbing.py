@@ -1,6 +1,5 @@
 """Plumbing kept apart from the maths: input validation, devices, seeds and progress."""
 
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -10,6 +9,8 @@ import torch
 from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils.validation import check_scalar, validate_data
 from tqdm.auto import tqdm
+
+from ._warn import warn
 
 
 @dataclass(frozen=True)
@@ -222,11 +223,10 @@ def fitted_device(device):
     model was fitted on a GPU that this machine lacks (e.g. after unpickling)."""
     device = torch.device(device)
     if device.type == "cuda" and not torch.cuda.is_available():
-        warnings.warn(
+        warn(
             f"This model was fitted on {device} but CUDA is not available here: "
             "running it on the CPU.",
             RuntimeWarning,
-            stacklevel=3,
         )
         return torch.device("cpu")
     return device

@@ -11,6 +11,7 @@ import torch
 
 from ._trainer import draw_noise
 from ._variants import DIFFUSED
+from ._warn import warn
 
 #: Rows per forward pass (bounds memory on large held-out sets).
 CHUNK = 16384
@@ -40,7 +41,9 @@ def estimation_passes(n_passes, n_rows):
 
 
 @torch.no_grad()
-def per_sample_terms(fn, x, y, z, sde, n_passes, generator, truncate=False):
+def per_sample_terms(
+    fn, x, y, z, sde, n_passes, generator, small_times="clamp", tail_of=None
+):
     """Average per-row terms over Monte Carlo passes, chunk by chunk.
 
     Parameters
@@ -54,26 +57,60 @@ def per_sample_terms(fn, x, y, z, sde, n_passes, generator, truncate=False):
         Passes over the rows; each draws one time and one noise per row.
     generator : torch.Generator
         On the device of ``x``.
-    truncate : bool, default=False
-        Draw times from ``[t_eps, T]`` only (the likelihood bound).
+    small_times : {"clamp", "drop"}, default="clamp"
+        How the times below ``t_eps`` are read (:meth:`VPSDE.sample_time`):
+        ``"clamp"`` for the estimates, ``"drop"`` for the likelihood bound.
+    tail_of : str or None, default=None
+        A term whose draws :func:`tail_share` measures.
 
     Returns
     -------
     dict of str to ndarray of shape (n,)
         The mean of each term over the passes, in float64.
+    share : float
+        With ``tail_of`` only: the :func:`tail_share` of that term's draws.
     """
-    total = {}
+    total, tail = {}, DrawTail(x.shape[0] * n_passes)
     for _ in range(n_passes):
         parts = [
-            fn(xc, yc, zc, *draw_noise(xc, yc, sde, generator, truncate=truncate))
+            fn(xc, yc, zc, *draw_noise(xc, yc, sde, generator, small_times))
             for xc, yc, zc in zip(
                 x.split(CHUNK), y.split(CHUNK), z.split(CHUNK), strict=True
             )
         ]
         for k in parts[0]:
             total[k] = total.get(k, 0) + torch.cat([p[k] for p in parts])
+            if k == tail_of:
+                tail.add(torch.cat([p[k] for p in parts]))
     scale = 1.0 / n_passes
-    return {k: (v * scale).double().cpu().numpy() for k, v in total.items()}
+    terms = {k: (v * scale).double().cpu().numpy() for k, v in total.items()}
+    return terms if tail_of is None else (terms, tail.share())
+
+
+class DrawTail:
+    """The share of ``sum |draws|`` carried by the largest :data:`TAIL_FRACTION` of
+    ``n_draws`` draws, accumulated pass by pass (a running top-k).
+
+    Parameters
+    ----------
+    n_draws : int
+        Draws that will be added in all (at least one is kept).
+    """
+
+    def __init__(self, n_draws):
+        self.k = max(1, math.ceil(TAIL_FRACTION * n_draws))
+        self.top, self.total = None, 0.0
+
+    def add(self, draws):
+        """Take in a pass's draws, a tensor of shape (n,)."""
+        a = draws.abs().double().flatten()
+        self.total += float(a.sum())
+        a = a if self.top is None else torch.cat([self.top, a])
+        self.top = a.topk(min(self.k, a.numel())).values
+
+    def share(self):
+        """The share so far; 0 without draws."""
+        return float(self.top.sum()) / self.total if self.total > 0 else 0.0
 
 
 def log_jacobian(diffused, log_scale):
@@ -135,6 +172,39 @@ def mean_and_std(values, n_train=None):
     if n_train is not None:
         std *= math.sqrt(1 + len(values) / n_train)
     return float(values.mean()), float(std)
+
+
+#: Share of the Monte Carlo draws (rows times passes) whose terms :class:`DrawTail`
+#: sums.
+TAIL_FRACTION = 0.001
+
+#: :class:`DrawTail` share above which a fit warns that its estimate rests on a few
+#: draws.
+MAX_TAIL_SHARE = 0.2
+
+
+class ConcentratedEstimateWarning(UserWarning):
+    """A few Monte Carlo draws carry a large share of the MI estimate.
+
+    The estimate and its standard error then rest on those draws (see
+    ``tail_share_``). Heavy-tailed data can have genuinely heavy pointwise MI;
+    otherwise more rows, more ``n_estimation_passes`` or cross-fitting
+    (``n_folds``, which reads every row) steady the estimate. Silence it with
+    ``warnings.filterwarnings("ignore", category=ConcentratedEstimateWarning)``.
+    """
+
+
+def warn_if_concentrated(share):
+    """Warn with a :class:`ConcentratedEstimateWarning` when ``share`` (of a
+    :class:`DrawTail`) exceeds :data:`MAX_TAIL_SHARE`."""
+    if share > MAX_TAIL_SHARE:
+        warn(
+            f"The largest {TAIL_FRACTION:.1%} of the Monte Carlo draws carry "
+            f"{share:.0%} of the MI estimate: it rests on a few draws. With heavy-"
+            "tailed data this can be genuine; otherwise more rows, a larger "
+            "n_estimation_passes or cross-fitting (n_folds) steady it.",
+            ConcentratedEstimateWarning,
+        )
 
 
 def crossfit_mean_and_std(parts, n_train=None):
@@ -199,9 +269,7 @@ def summarise(terms, name, log_scale, conditional=False, n_train=None):
     """
     stats = {
         name: crossfit_mean_and_std([t["mi"] for t in terms], n_train),
-        f"{name}_sigma": crossfit_mean_and_std(
-            [t["mi_sigma"] for t in terms], n_train
-        ),
+        f"{name}_sigma": crossfit_mean_and_std([t["mi_sigma"] for t in terms], n_train),
     }
     entropies = {
         (given_z(k[2:]) if conditional else k[2:]): float(

@@ -87,7 +87,7 @@ class VPSDE:
         return self.flat_mass + self.tail_mass
 
     # -- drawing t and weighting it -------------------------------------------------
-    def sample_time(self, n, generator, device, truncate=False):
+    def sample_time(self, n, generator, device, small_times="flat"):
         """Draw ``n`` diffusion times, shape ``(n, 1)``.
 
         Parameters
@@ -98,8 +98,13 @@ class VPSDE:
             Source of randomness, on ``device``.
         device : torch.device
             Where the draws live.
-        truncate : bool, default=False
-            If True, draw from ``[t_eps, T]`` only (used by the likelihood bound).
+        small_times : {"flat", "clamp", "drop"}, default="flat"
+            What becomes of the share of ``q`` below ``t_eps``. ``"flat"``: times
+            drawn there as ``q`` has them (training). ``"clamp"``: those draws are
+            read at ``t_eps``, which reads ``int_0^t_eps r(t) f(t) dt`` as
+            ``t_eps r(t_eps) f(t_eps)``, exact to first order when ``r f`` is
+            bounded, as it is for true scores (the estimates). ``"drop"``: times
+            from ``[t_eps, T]`` only (the likelihood bound).
 
         Returns
         -------
@@ -109,7 +114,7 @@ class VPSDE:
         if not self.importance_sampling:
             return self.t_eps + u * (self.T - self.t_eps)
         z, flat = self.normaliser, self.flat_mass
-        if truncate:  # u uniform on the tail of q's CDF
+        if small_times == "drop":  # u uniform on the tail of q's CDF
             u = flat / z + u * (1.0 - flat / z)
         t_flat = u * z / self._scalar_r(self.t_eps)
         b_star = torch.nn.functional.softplus(u * z + self._scalar_A(self.t_eps) - flat)
@@ -118,17 +123,24 @@ class VPSDE:
             -self.beta_min + torch.sqrt(self.beta_min**2 + 2 * slope * b_star)
         ) / slope
         # t = 0 has probability 2**-24 but an infinite weight: keep t off it
-        return torch.where(u * z <= flat, t_flat, t_tail).clamp(1e-7, self.T)
+        t = torch.where(u * z <= flat, t_flat, t_tail).clamp(1e-7, self.T)
+        return self.clamp_small_times(t) if small_times == "clamp" else t
 
-    def importance_weight(self, t, truncate=False):
+    def clamp_small_times(self, t):
+        """Times below ``t_eps`` moved to ``t_eps`` (``small_times="clamp"``)."""
+        return t.clamp(min=self.t_eps)
+
+    def importance_weight(self, t, small_times="flat"):
         """``r(t) / q(t)`` for times drawn by :meth:`sample_time`, shape ``(n, 1)``.
 
         It is the constant ``Z`` above ``t_eps`` and ``Z r(t) / r(t_eps)`` below it, so
-        that ``E_q[weight * f(t)]`` is exactly ``int_0^T r(t) f(t) dt``.
+        that ``E_q[weight * f(t)]`` is exactly ``int_0^T r(t) f(t) dt``. Times
+        clamped at ``t_eps`` weigh ``Z``; with ``small_times="drop"`` every time
+        weighs ``A(T) - A(t_eps)``, the mass of ``q`` on ``[t_eps, T]``.
         """
         if not self.importance_sampling:
             return (self.T - self.t_eps) * self.likelihood_weight(t)
-        if truncate:
+        if small_times == "drop":
             return torch.full_like(t, self.tail_mass)
         ratio = self.likelihood_weight(t) / self._scalar_r(self.t_eps)
         return self.normaliser * torch.where(t < self.t_eps, ratio, torch.ones_like(t))

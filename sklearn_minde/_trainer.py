@@ -6,7 +6,6 @@ reads or writes an estimator's attributes.
 
 import copy
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +16,7 @@ from ._ensemble import EnsembleNetwork
 from ._network import ScoreNetwork
 from ._plumbing import progress_bar, seeded_cpu_rng
 from ._variants import noise_error_rows
+from ._warn import warn
 
 #: The independent random streams of one fit, each derived from the fit's seed by
 #: name (see :func:`stream_seed`). Adding a name does not change the others.
@@ -201,10 +201,11 @@ def held_out_check(ema, draws, sde, variant, config, roles_generator):
     mi, mi_std : torch.Tensor
         Scalars on the training device (no host synchronisation here).
     """
-    x, y = draws[0], draws[1]
+    x, y, z, t, eps_x, eps_y = draws
+    read = (x, y, z, sde.clamp_small_times(t), eps_x, eps_y)
     with torch.no_grad():
         rows = variant.training_loss_rows(ema, *draws, sde, roles_generator)
-        terms = variant.mi_terms(ema, *draws, sde, config.sigma)[config.estimate]
+        terms = variant.mi_terms(ema, *read, sde, config.sigma)[config.estimate]
     rows = rows / (x.shape[1] + y.shape[1])
     return rows, terms.mean(), terms.std() / terms.shape[0] ** 0.5
 
@@ -279,13 +280,11 @@ def warn_overfitting(result, n_train, early_stopping):
             f"the estimate uses the last network (step {result.n_iter}) and is "
             "likely too high; set early_stopping='auto' to read it at the best check"
         )
-    warnings.warn(
+    warn(
         f"Over-fitting: at step {result.overfit_iter} the held-out loss had risen "
         f"significantly above its lowest value; {used}. More rows, a larger "
         "weight_decay or a smaller hidden_dim reduce it.",
         OverfittingWarning,
-        # the caller of fit: fit, fit_together, _finish, _set_training_attributes, here
-        stacklevel=6,
     )
 
 
@@ -313,11 +312,11 @@ def significant_rise(rows, best_rows):
     return bool(diff.mean() > OVERFIT_Z * diff.std() / diff.shape[0] ** 0.5)
 
 
-def draw_noise(x, y, sde, generator, truncate=False):
+def draw_noise(x, y, sde, generator, small_times="flat"):
     """One diffusion time and one noise per row: ``(t, eps_x, eps_y)``; rows may
     carry leading axes (``(K, n, d)``, then ``t`` has shape ``(K, n, 1)``)."""
     rows = x.shape[:-1]
-    t = sde.sample_time(math.prod(rows), generator, x.device, truncate=truncate)
+    t = sde.sample_time(math.prod(rows), generator, x.device, small_times)
     t = t.reshape(*rows, 1)
     ex = torch.randn(x.shape, generator=generator, device=x.device)
     ey = torch.randn(y.shape, generator=generator, device=y.device)
@@ -451,12 +450,11 @@ def compiled_step_network(network, step, *args):
     try:
         return compiled, step(compiled, *args)
     except Exception as exc:  # noqa: BLE001 - any compiler failure falls back
-        warnings.warn(
+        warn(
             f"torch.compile failed ({type(exc).__name__}: {str(exc)[:200]}); training "
             "eagerly instead, with the same result. Pass compile=False to skip the "
             "attempt.",
             CompileWarning,
-            stacklevel=5,  # the caller of fit: fit, fit_together, train, here
         )
         for g, state in zip(generators, states, strict=True):
             g.set_state(state)

@@ -170,7 +170,7 @@ def prior_nll_terms(v, sde):
 def log_likelihood_bound_terms(eps_hat, eps, v, t, sde):
     """Per-sample lower bound on ``log p(v)`` under the score model (section 6).
 
-    With ``t`` drawn from ``[t_eps, T]`` by ``sde.sample_time(..., truncate=True)``::
+    With ``t`` drawn from ``[t_eps, T]`` by ``sample_time(..., small_times="drop")``::
 
         -log p(v) <= E[-log N(z_T; 0, I)] + d B(T) / 2
                      + 1/2 int_{t_eps}^T r(t) (E||eps_theta - eps||^2 - d) dt
@@ -182,7 +182,7 @@ def log_likelihood_bound_terms(eps_hat, eps, v, t, sde):
     integrand over ``[t_eps, T]`` adds up to ``d B(T) / 2``.
     """
     d = v.shape[1]
-    weight = sde.importance_weight(t, truncate=True).squeeze(1)
+    weight = sde.importance_weight(t, "drop").squeeze(1)
     integral = 0.5 * weight * (squared_norm(eps_hat - eps) - d)
     return -(prior_nll_terms(v, sde) + 0.5 * d * sde.integrated_beta(sde.T) + integral)
 

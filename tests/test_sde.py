@@ -36,9 +36,9 @@ def _r(t, beta_min=BETA_MIN, beta_max=BETA_MAX):
     return beta / -math.expm1(-big_b)
 
 
-def _draw(sde, n=N_DRAWS, seed=0, truncate=False):
+def _draw(sde, n=N_DRAWS, seed=0, small_times="flat"):
     gen = torch.Generator().manual_seed(seed)
-    t = sde.sample_time(n, gen, torch.device("cpu"), truncate=truncate)
+    t = sde.sample_time(n, gen, torch.device("cpu"), small_times)
     return t
 
 
@@ -127,8 +127,8 @@ def test_sample_time_follows_q(sde):
 
 
 def test_truncated_sample_time_follows_q_on_the_tail(sde):
-    """truncate=True draws from q restricted to [t_eps, 1]."""
-    t = _draw(sde, truncate=True).squeeze(1).double().numpy()
+    """small_times="drop" draws from q restricted to [t_eps, 1]."""
+    t = _draw(sde, small_times="drop").squeeze(1).double().numpy()
     assert t.min() >= T_EPS * (1 - 1e-5) and t.max() <= 1.0
     assert _ks_distance(t, _q_cdf(truncate=True)) < 0.006
 
@@ -147,9 +147,9 @@ SMOOTH = {
 }
 
 
-def _weighted_mean(sde, f, truncate=False, seed=1):
-    t = _draw(sde, seed=seed, truncate=truncate)
-    w = sde.importance_weight(t, truncate=truncate).squeeze(1).double().numpy()
+def _weighted_mean(sde, f, small_times="flat", seed=1):
+    t = _draw(sde, seed=seed, small_times=small_times)
+    w = sde.importance_weight(t, small_times).squeeze(1).double().numpy()
     vals = w * f(t.squeeze(1).double().numpy())
     return vals.mean(), vals.std() / math.sqrt(len(vals))
 
@@ -179,10 +179,32 @@ def test_importance_weight_below_t_eps(sde):
 
 
 @pytest.mark.parametrize("f", SMOOTH.values(), ids=SMOOTH.keys())
+def test_clamped_importance_weight_integral_identity(sde, f):
+    """With small_times="clamp", E[weight f(t)] reads [0, t_eps] as the rectangle
+    t_eps r(t_eps) f(t_eps) and [t_eps, 1] exactly."""
+    tail, _ = integrate.quad(lambda t: _r(t) * f(t), T_EPS, 1, limit=200)
+    expected = tail + T_EPS * _r(T_EPS) * f(T_EPS)
+    mean, se = _weighted_mean(sde, f, small_times="clamp")
+    assert abs(mean - expected) < 4 * se + 1e-6 * expected
+    assert se < 0.01 * expected
+    assert _draw(sde, small_times="clamp").min() >= T_EPS
+
+
+def test_clamped_reading_has_bounded_weights(sde):
+    """The heavy draws' cause: an integrand that does not vanish at t -> 0 has
+    weights up to Z r(1e-7) / r(t_eps) on q's flat branch, and never more than Z
+    once small times are clamped."""
+    t_flat, t_clamp = _draw(sde), _draw(sde, small_times="clamp")
+    z = sde.normaliser
+    assert sde.importance_weight(t_flat).max() > 50 * z
+    assert sde.importance_weight(t_clamp).max() <= z * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("f", SMOOTH.values(), ids=SMOOTH.keys())
 def test_truncated_importance_weight_integral_identity(sde, f):
-    """With truncate=True, E[weight f(t)] = int_{t_eps}^1 r(t) f(t) dt."""
+    """With small_times="drop", E[weight f(t)] = int_{t_eps}^1 r(t) f(t) dt."""
     expected, _ = integrate.quad(lambda t: _r(t) * f(t), T_EPS, 1, limit=200)
-    mean, se = _weighted_mean(sde, f, truncate=True)
+    mean, se = _weighted_mean(sde, f, small_times="drop")
     assert abs(mean - expected) < 4 * se + 1e-6 * expected
     assert se < 0.01 * expected
 
@@ -364,7 +386,9 @@ def _exact_terms(
     chol = torch.linalg.cholesky(torch.tensor(cov, dtype=torch.float64)).float()
     v = torch.randn(n, len(cov), generator=gen) @ chol.T
     x, y, z = v[:, :dx], v[:, dx : len(cov) - dz], v[:, len(cov) - dz :]
-    t = sde.sample_time(n, gen, torch.device("cpu"), truncate=likelihood)
+    t = sde.sample_time(
+        n, gen, torch.device("cpu"), small_times="drop" if likelihood else "clamp"
+    )
     ex, ey = torch.randn(x.shape, generator=gen), torch.randn(y.shape, generator=gen)
     variant = VARIANTS[name]
     network = None
@@ -445,7 +469,7 @@ def test_likelihood_bound_is_a_lower_bound_for_a_wrong_model(monkeypatch):
     n = 100_000
     chol = torch.linalg.cholesky(torch.tensor(cov)).float()
     v = torch.randn(n, 2, generator=gen) @ chol.T
-    t = sde.sample_time(n, gen, torch.device("cpu"), truncate=True)
+    t = sde.sample_time(n, gen, torch.device("cpu"), small_times="drop")
     ex, ey = torch.randn(n, 1, generator=gen), torch.randn(n, 1, generator=gen)
     x, y, z = v[:, :1], v[:, 1:], v[:, :0]
     with torch.no_grad():
