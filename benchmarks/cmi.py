@@ -1,4 +1,4 @@
-"""Conditional MI (issue 11): I(X; Y | Z) on Gaussian tasks with a known truth.
+"""Conditional MI: I(X; Y | Z) on Gaussian tasks with a known truth.
 
 Jointly Gaussian (X, Y, Z) at several dimensions, with a closed-form I(X; Y | Z)
 (METHOD section 10): one task per line of :data:`BASES`, two of them with CMI 0 (X

@@ -1,4 +1,4 @@
-"""Compare runs of the suite side by side: the lever tables of benchmarks/README.md.
+"""Compare runs of the suite side by side, on the rows they share.
 
 Each run is a results folder of ``benchmarks.bmi_suite`` or
 ``benchmarks.small_samples`` (its ``results.jsonl``). For every task (and sample
@@ -11,9 +11,10 @@ MI within 1.96 standard errors (on the plain Gaussian tasks, and on all), and th
 median over the rows of at least 3 seeds of the seeds' standard deviation over
 their mean standard error (about 1 where the standard errors are right).
 
-    python -m benchmarks.compare \\
-        standard=benchmarks/results/screen_reference_standard \\
-        gaussian=benchmarks/results/screen_reference_gaussian
+    python -m benchmarks.compare --seeds 0 1 2 3 4 --common \\
+        c=benchmarks/results/bmi_n10000_corrected \\
+        j=benchmarks/results/bmi_n10000_j_defaults \\
+        base=benchmarks/results/bmi_n10000
 
 ``--seeds`` keeps only those seeds of every run, and ``--common`` only the rows
 every run holds (a screen of a few tasks against a 40-task run on the same samples).

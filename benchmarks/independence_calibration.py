@@ -1,4 +1,4 @@
-"""Calibration of the independence test (issue 11): type-I error and power.
+"""Calibration of the independence test: type-I error and power.
 
 Runs :func:`sklearn_minde.independence_test` (MINDE-perm) next to baseline tests on
 the same data sets: the partial-correlation test (ParCorr, numpy and scipy) and,

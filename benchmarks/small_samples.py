@@ -1,4 +1,4 @@
-"""Small samples (issue 13): relative error of MI estimators against the sample size.
+"""Small samples: relative error of MI estimators against the sample size.
 
 Fits each estimator on benchmark-mi tasks at several sample sizes n (default 250 to
 5,000 rows), several seeds, with the bmi suite's machinery: every fit is one job of
@@ -7,8 +7,9 @@ coexist; kill the run and start it again to resume). Each sample is standardised
 MINDE reads its estimate on the held-out rows of ``fit``, the others on the whole
 sample.
 
-    python -m benchmarks.small_samples --seeds 0 1 2 --n-jobs 1 --threads-per-job 1 \\
-        --out benchmarks/results/small_samples
+    python -m benchmarks.small_samples --seeds 0 1 2 --estimators MINDE-C \\
+        --n-jobs 1 --threads-per-job 1 \\
+        --out benchmarks/results/small_samples_current_defaults
 
 Writes to ``--out``: results.csv (one row per estimate), table.md (seed-mean
 relative error +- sd over seeds per task, n and estimator, beside the oracle floor),
@@ -23,7 +24,6 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator  # noqa: E402
 
-from benchmarks.defaults import TASKS as DEFAULTS_TASKS  # noqa: E402
 from benchmarks.suite.cli import (  # noqa: E402
     grid_jobs,
     grid_parser,
@@ -38,9 +38,18 @@ from benchmarks.suite.report import (  # noqa: E402
 )
 from benchmarks.suite.tasks import TaskData, all_tasks  # noqa: E402
 
-#: The defaults study's five tasks and three non-Gaussian ones.
-TASKS = (*DEFAULTS_TASKS, "asinh-student-identity-2-2-1",
-         "spiral-multinormal-sparse-5-5-2-2.0", "1v1-bimodal-0.75")
+#: Five tasks of the defaults study (``benchmarks.studies.defaults``) and three
+#: non-Gaussian ones.
+TASKS = (
+    "1v1-normal-0.75",
+    "multinormal-dense-5-5-0.5",
+    "multinormal-sparse-25-25-2-2.0",
+    "half_cube-multinormal-sparse-5-5-2-2.0",
+    "student-identity-3-3-2",
+    "asinh-student-identity-2-2-1",
+    "spiral-multinormal-sparse-5-5-2-2.0",
+    "1v1-bimodal-0.75",
+)
 SIZES = (250, 500, 1000, 2000, 5000)
 DEFAULT_ESTIMATORS = ("MINDE-C", "KSG", "CCA")
 

@@ -1,4 +1,4 @@
-"""Issues 10 and 11: fits of several networks, stacked against one after the other.
+"""Fits of several networks, stacked against one after the other.
 
 Run: python -m benchmarks.stacking [--device cpu] [--rounds 3] [--n 2000]
      [--max-iter 1000] [--out benchmarks/results/stacking]

@@ -1,4 +1,4 @@
-"""Issue 10: training steps per second, one network vs a K-ensemble vs compiled.
+"""Training steps per second: one network against a K-ensemble and a compiled one.
 
 Run: python -m benchmarks.throughput [--widths 64 128 256] [--members 1 2 4 5]
      [--rounds 5] [--steps 5] [--compile-widths 64 256] [--threads 1]
@@ -17,6 +17,11 @@ inductor cache (about a minute per width on 2 shared cores, hence only at
 ``--compile-widths``). With ``--device cuda`` everything runs on the GPU and each
 timing waits for the device (``torch.cuda.synchronize``); ``scripts/gpu_check.sh``
 runs it so.
+
+The one benchmark that does not go through the public API: it times the training
+step itself, which no public function exposes, so it imports the package's private
+modules (``_training``'s step functions, ``_ensemble``, ``_sde``, ``_variants``) and
+has to follow them when they move.
 """
 
 import argparse
@@ -34,7 +39,7 @@ import torch  # noqa: E402
 
 from sklearn_minde._ensemble import EnsembleNetwork  # noqa: E402
 from sklearn_minde._sde import VPSDE  # noqa: E402
-from sklearn_minde._trainer import (  # noqa: E402
+from sklearn_minde._training import (  # noqa: E402
     ema_update,
     init_network,
     stacked_training_step,
@@ -52,7 +57,7 @@ VARIANT = VARIANTS["c"]
 class Trainee:
     """A network (``members=0``) or an ensemble of ``members`` networks, with its
     Adam, EMA and random streams; ``step()`` runs one training step as a fit does:
-    ``_trainer.training_step``, or ``_trainer.stacked_training_step`` with one
+    ``_training.training_step``, or ``_training.stacked_training_step`` with one
     generator per member (a fit with ``stack_networks=True``)."""
 
     def __init__(self, network, members, x, y):

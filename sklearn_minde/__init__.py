@@ -1,10 +1,11 @@
 """sklearn-minde: mutual information and entropy by score-based diffusion (MINDE)."""
 
+from ._checks import OverfittingWarning
 from ._data import DataWarning, DiscreteDataWarning, RankDeficientWarning
+from ._estimator import MINDEEstimator
 from ._independence import independence_test
-from ._minde import MINDEEstimator
 from ._reader import ConcentratedEstimateWarning
-from ._trainer import CompileWarning, OverfittingWarning
+from ._training import CompileWarning
 
 __all__ = [
     "MINDEEstimator",

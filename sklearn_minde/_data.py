@@ -5,9 +5,13 @@ Data flow: validated float arrays in; column means and scales out, with a
 only be estimated poorly. Nothing here reads or writes an estimator.
 """
 
-import numpy as np
+from dataclasses import dataclass
 
-from ._warn import warn
+import numpy as np
+import torch
+from sklearn.preprocessing import QuantileTransformer
+
+from ._runtime import warn
 
 #: The coarsest step, as a share of a column's standard deviation, at which its
 #: floating-point values may be resolved (the diffusion's smallest noise is about
@@ -288,3 +292,99 @@ def divergence_causes(x, y, learning_rate):
         f"Likely cause: {lower} (the data have no extreme values: at most "
         f"{size:.3g} standard deviations from the mean)."
     )
+
+
+def fit_normal_scores(a):
+    """A per-column map to normal scores fitted on ``a`` (rows, columns).
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_samples, n_columns)
+
+    Returns
+    -------
+    sklearn.preprocessing.QuantileTransformer
+        Fitted, with normal output and up to 1,000 quantiles.
+    """
+    return QuantileTransformer(
+        n_quantiles=min(1000, a.shape[0]),
+        output_distribution="normal",
+        subsample=None,
+    ).fit(a)
+
+
+@dataclass
+class Standardisation:
+    """The map from a user's ``(X, y)`` to the network's standardised tensors.
+
+    Optional normal scores per column, then ``(a - mean) / scale`` with the
+    statistics of the training rows, then Z split off X.
+
+    Attributes
+    ----------
+    x_mean, x_scale : ndarray of shape (n_features,)
+        Of X's columns, Z's included.
+    y_mean, y_scale : ndarray of shape (n_targets,)
+    z_columns : ndarray of int
+        The positions of Z's columns in X (empty without a Z).
+    x_normal_scores, y_normal_scores : QuantileTransformer or None
+        The maps to normal scores, or None.
+    """
+
+    x_mean: np.ndarray
+    x_scale: np.ndarray
+    y_mean: np.ndarray
+    y_scale: np.ndarray
+    z_columns: np.ndarray
+    x_normal_scores: object = None
+    y_normal_scores: object = None
+
+    @classmethod
+    def fit(cls, X, y, rows, z_columns, normal_scores):
+        """Fit on the rows ``rows`` of ``(X, y)``, checking and warning about the
+        data (:func:`scale_training_data`).
+
+        Returns
+        -------
+        Standardisation
+        """
+        maps = (None, None)
+        if normal_scores:
+            maps = (fit_normal_scores(X[rows]), fit_normal_scores(y[rows]))
+        fitted = cls(None, None, None, None, z_columns, *maps)
+        X, y = fitted.normal_scores(X, y)
+        scaling = scale_training_data({"X": X[rows], "y": y[rows]})
+        fitted.x_mean, fitted.x_scale = scaling["X"]
+        fitted.y_mean, fitted.y_scale = scaling["y"]
+        return fitted
+
+    def normal_scores(self, X, y):
+        """``(X, y)`` mapped to normal scores column by column, when fitted so."""
+        if self.x_normal_scores is None:
+            return X, y
+        return self.x_normal_scores.transform(X), self.y_normal_scores.transform(y)
+
+    @property
+    def x_columns(self):
+        """The positions in X of the first variable's columns: all but Z's."""
+        return np.delete(np.arange(len(self.x_scale)), self.z_columns)
+
+    def tensors(self, X, y, device, normal_scores=True):
+        """Float32 tensors ``(x, y, z)`` on ``device`` (z with 0 columns without a
+        Z); ``normal_scores=False`` for data already mapped."""
+        if normal_scores:
+            X, y = self.normal_scores(X, y)
+        xs = standardise(X, self.x_mean, self.x_scale)
+        ys = standardise(y, self.y_mean, self.y_scale)
+        return tuple(
+            torch.as_tensor(a, dtype=torch.float32, device=device)
+            for a in (xs[:, self.x_columns], ys, xs[:, self.z_columns])
+        )
+
+    def log_scale(self):
+        """Sum of the log column scales of X (without Z, which only conditions) and
+        of y: what the Jacobian of the standardisation adds to entropies."""
+        return {
+            "x": np.log(self.x_scale[self.x_columns]).sum(),
+            "y": np.log(self.y_scale).sum(),
+        }

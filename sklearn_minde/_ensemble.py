@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._network import ScoreNetwork
-from ._plumbing import seeded_cpu_rng
+from ._runtime import seeded_cpu_rng
 
 
 class StackedLinear(nn.Module):

@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_array, check_random_state
 
-from ._minde import MINDEEstimator, fit_together
+from ._estimator import MINDEEstimator, fit_together
 
 
 def local_permutation(z, n_neighbors, rng):

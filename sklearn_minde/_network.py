@@ -11,35 +11,6 @@ from ._reference import StandardReference
 ACTIVATIONS = {"silu": nn.SiLU, "gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tanh}
 
 
-def auto_hidden_dim(n_features):
-    """Width for ``hidden_dim="auto"``: 64 up to 10 inputs, 128 up to 50, else 256."""
-    if n_features <= 10:
-        return 64
-    return 128 if n_features <= 50 else 256
-
-
-#: ``n_networks="auto"`` reads two networks together from this many network inputs
-#: (X and y columns, Z included) ...
-AUTO_PAIR_MIN_FEATURES = 50
-
-#: ... and this many training rows: 5,000 rows with the default hold-out (benchmarks
-#: sections 4g, 5k and 5o).
-AUTO_PAIR_MIN_TRAIN = 4000
-
-
-def auto_n_networks(n_features, n_train):
-    """Networks for ``n_networks="auto"``: 2 from :data:`AUTO_PAIR_MIN_FEATURES`
-    inputs and :data:`AUTO_PAIR_MIN_TRAIN` training rows, else 1.
-
-    Two networks read together drop the variance of each one's error, which one
-    network's squared differences add as a positive bias that grows with the
-    dimension; on fewer rows the part of the dependence the two share is smaller
-    than what either reads, and the pair under-reads.
-    """
-    many = n_features >= AUTO_PAIR_MIN_FEATURES and n_train >= AUTO_PAIR_MIN_TRAIN
-    return 2 if many else 1
-
-
 # The normalisation is LayerNorm(H): torch's LayerNorm kernels are 1.3-1.9x faster per
 # training step on a CPU than GroupNorm(8, H) (measured at H = 64 and 128, batch 256).
 

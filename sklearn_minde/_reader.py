@@ -9,35 +9,13 @@ import math
 import numpy as np
 import torch
 
-from ._trainer import draw_noise
+from ._auto import estimation_passes
+from ._runtime import make_generator, warn
+from ._sde import draw_noise
 from ._variants import DIFFUSED
-from ._warn import warn
 
 #: Rows per forward pass (bounds memory on large held-out sets).
 CHUNK = 16384
-
-#: Draws (rows times passes) a reading takes at least with
-#: ``n_estimation_passes="auto"``: the 8 passes over the 2,000 held-out rows of a
-#: 10,000-row fit.
-MIN_DRAWS = 16000
-
-#: Passes a reading takes at least with ``n_estimation_passes="auto"``.
-MIN_PASSES = 8
-
-
-def estimation_passes(n_passes, n_rows):
-    """The Monte Carlo passes over ``n_rows`` rows: ``n_passes``, or with "auto"
-    enough for :data:`MIN_DRAWS` draws and at least :data:`MIN_PASSES`.
-
-    A draw at a small diffusion time can carry a large importance weight; on a few
-    dozen held-out rows, 8 passes leave one such draw free to dominate the mean
-    (benchmarks section 4d: 1.66 +- 1.28 nats against 0.40 +- 0.08 with 328
-    passes, true MI 0.41, 50 held-out rows). Reading is a forward pass, cheap
-    beside training, so small readings take more passes.
-    """
-    if n_passes != "auto":
-        return n_passes
-    return max(MIN_PASSES, math.ceil(MIN_DRAWS / max(n_rows, 1)))
 
 
 @torch.no_grad()
@@ -85,6 +63,36 @@ def per_sample_terms(
     scale = 1.0 / n_passes
     terms = {k: (v * scale).double().cpu().numpy() for k, v in total.items()}
     return terms if tail_of is None else (terms, tail.share())
+
+
+def mi_fn(variant, networks, sde, sigma):
+    """``fn(x, y, z, t, eps_x, eps_y)``: the per-row terms of the estimates and
+    entropies under a member's ``networks`` (read together)."""
+
+    def fn(*draw):
+        return variant.mi_terms(networks, *draw, sde, sigma)
+
+    return fn
+
+
+def likelihood_fn(variant, networks, sde):
+    """``fn(x, y, z, t, eps_x, eps_y)``: the per-row likelihood bound terms, the
+    mean over a member's ``networks``."""
+
+    def fn(*draw):
+        return {"bound": variant.likelihood_terms(networks, *draw, sde)}
+
+    return fn
+
+
+def read_member(
+    fn, data, sde, seed, member, n_passes, device, small_times="clamp", tail_of=None
+):
+    """:func:`per_sample_terms` of one member on ``data = (x, y, z)``, with the
+    member's estimation stream and ``n_passes`` resolved for these rows."""
+    generator = make_generator(seed, "estimation", device, member)
+    passes = estimation_passes(n_passes, len(data[0]))
+    return per_sample_terms(fn, *data, sde, passes, generator, small_times, tail_of)
 
 
 class DrawTail:

@@ -1,4 +1,5 @@
-"""The reference the network's residual is added to (METHOD.md section 9).
+"""The reference the network's residual is added to (the method page, "One network,
+several scores").
 
 The network predicts the noise as ``reference + residual``. With the residual at
 zero (the output layer starts at zero), the estimator reads the MI and entropies
@@ -26,16 +27,6 @@ from ._variants import CLEAN, DIFFUSED
 #: Floor of the reference's eigenvalues (standardised units): keeps the noise
 #: prediction bounded where a fitted covariance is nearly singular.
 MIN_EIGENVALUE = 1e-6
-
-
-#: The largest weight decay at which :class:`StandardReference` takes out
-#: :func:`finite_sample_mi_bias`: ``weight_decay="auto"`` from about 3,900
-#: training rows (4,900 rows with the default hold-out). Stronger decay shrinks
-#: what the network learns of the dependence towards the reference, which takes
-#: that variance out, and more: at 2,400 training rows (decay 0.067) the
-#: correction helped one 25-by-25 task and hurt another, at 1,600 it hurt; at
-#: 4,000 (decay 0.024) it helped six of seven (benchmarks sections 4g, 5m, 5o).
-MAX_CORRECTED_WEIGHT_DECAY = 0.025
 
 
 class StandardReference(nn.Module):
@@ -96,7 +87,8 @@ def fitted_covariance(*variables):
 
 def finite_sample_mi_bias(d_x, d_y, n_rows):
     """The leading-order bias of the MI read through a linear dependence learnt
-    from ``n_rows`` rows: ``d_x d_y / (2 n_rows)`` nats (METHOD.md section 9).
+    from ``n_rows`` rows: ``d_x d_y / (2 n_rows)`` nats (the method page, "The
+    finite-sample bias of the learnt dependence").
 
     The dependence of x on y carries ``d_x d_y`` linear coefficients, each
     estimated with a variance of order ``1 / n_rows``, whether a fitted Gaussian's
@@ -105,14 +97,11 @@ def finite_sample_mi_bias(d_x, d_y, n_rows):
     variance (read high by this much) and the sigma forms, held-out
     cross-entropies of the fitted Gaussian, lose it (read low by as much): the
     in-sample log-determinant Gaussian MI has the same leading term (the Wishart
-    expectation of ``log det``). Measured with the residual at zero on Gaussian
-    samples of 50 + 50 columns and 8,000 training rows (benchmarks section 5l):
-    plain +0.20, sigma -0.14 nats against 0.16. A network over the standard
-    reference learns the coefficients itself, and both of its forms, squared
-    norms of what it learnt, read high: two networks on the same rows share the
-    term (their errors from the rows are one), so reading them together does not
-    drop it (section 5m). The conditioning variable enters only at the next
-    order.
+    expectation of ``log det``). A network over the standard reference learns
+    the coefficients itself, and both of its forms, squared norms of what it
+    learnt, read high: two networks on the same rows share the term (their errors
+    from the rows are one), so reading them together does not drop it. The
+    conditioning variable enters only at the next order.
 
     Parameters
     ----------

@@ -144,3 +144,14 @@ class VPSDE:
             return torch.full_like(t, self.tail_mass)
         ratio = self.likelihood_weight(t) / self._scalar_r(self.t_eps)
         return self.normaliser * torch.where(t < self.t_eps, ratio, torch.ones_like(t))
+
+
+def draw_noise(x, y, sde, generator, small_times="flat"):
+    """One diffusion time and one noise per row: ``(t, eps_x, eps_y)``; rows may
+    carry leading axes (``(K, n, d)``, then ``t`` has shape ``(K, n, 1)``)."""
+    rows = x.shape[:-1]
+    t = sde.sample_time(math.prod(rows), generator, x.device, small_times)
+    t = t.reshape(*rows, 1)
+    ex = torch.randn(x.shape, generator=generator, device=x.device)
+    ey = torch.randn(y.shape, generator=generator, device=y.device)
+    return t, ex, ey

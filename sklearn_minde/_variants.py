@@ -1,12 +1,12 @@
 """The roles of X and Y, the training loss and the per-sample estimates of MINDE.
 
 From the method page (docs/user_guide/method.rst). Everything works on
-standardised tensors of shape
-``(n, d_x)``, ``(n, d_y)`` and ``(n, d_z)``; one draw of ``t`` (shape ``(n, 1)``) and
-of the noises is shared by every network call that belongs to one sample. ``z`` is the
-conditioning variable of a conditional MI ``I(X; Y | Z)`` (section 10 of the method
-page): clean in every call, never diffused, so it needs neither a role, a time nor a
-noise; ``d_z = 0`` without one. With a z every score, estimate and entropy below is
+standardised tensors of shape ``(n, d_x)``, ``(n, d_y)`` and ``(n, d_z)``; one draw
+of ``t`` (shape ``(n, 1)``) and of the noises is shared by every network call that
+belongs to one sample. ``z`` is the conditioning variable of a conditional MI
+``I(X; Y | Z)`` (the user guide's page on conditional MI): clean in every call,
+never diffused, so it needs neither a role, a time nor a noise; ``d_z = 0`` without
+one. With a z every score, estimate and entropy below is
 conditional on it as well (``"x|y"`` reads ``H(X | Y, Z)``). Scores never appear
 explicitly: with ``score = -eps / s_t`` and one ``t`` per sample,
 ``g^2 ||s_a - s_b||^2 = r(t) ||eps_a - eps_b||^2``.
@@ -20,7 +20,8 @@ DIFFUSED, CLEAN, ABSENT = 0, 1, 2
 
 
 def network_input(v, role, t, eps, sde):
-    """Value and time fed to the network for one variable (the table of section 4).
+    """Value and time fed to the network for one variable (the table of the method
+    page's "One network, several scores").
 
     Parameters
     ----------
@@ -154,7 +155,7 @@ def reference_noise(z_t, t, sde, sigma):
 
 def gaussian_entropy_terms(v, sigma):
     """``d/2 log(2 pi sigma^2) + ||v||^2 / (2 sigma^2)`` per sample, the reference part
-    of an entropy (section 5)."""
+    of an entropy (the method page, "Entropies")."""
     d = v.shape[1]
     return 0.5 * d * math.log(2 * math.pi * sigma**2) + squared_norm(v) / (2 * sigma**2)
 
@@ -168,7 +169,8 @@ def prior_nll_terms(v, sde):
 
 
 def log_likelihood_bound_terms(eps_hat, eps, v, t, sde):
-    """Per-sample lower bound on ``log p(v)`` under the score model (section 6).
+    """Per-sample lower bound on ``log p(v)`` under the score model (the method page,
+    "A held-out likelihood bound").
 
     With ``t`` drawn from ``[t_eps, T]`` by ``sample_time(..., small_times="drop")``::
 
@@ -236,7 +238,6 @@ class _Variant:
 
     Subclasses set ``calls`` (the ``(role_x, role_y)`` of each network call an
     estimate needs, the unconditional call first, then the conditional ones) and
-    ``auto_epochs`` (the passes over the training rows of ``max_iter="auto"``), and
     implement :meth:`mi_terms`.
 
     Parameters
@@ -283,9 +284,9 @@ class _Variant:
 
         The reference is the network's own when it has a density (the Gaussian
         fitted to the training rows, ``reference="gaussian"``): per call, the
-        Gaussian of the diffused variables given the clean ones (METHOD.md section
-        9). Otherwise it is ``N(0, sigma^2 I)`` (section 5). For any ``q``,
-        ``H(p) = E_p[-log q] - KL(p || q)`` (section 2), so every entropy is a
+        Gaussian of the diffused variables given the clean ones. Otherwise it is
+        ``N(0, sigma^2 I)`` (the method page, "Entropies"). For any ``q``,
+        ``H(p) = E_p[-log q] - KL(p || q)``, so every entropy is a
         cross-entropy against ``q`` less a KL; the nearer ``q`` is to ``p``, the
         smaller the KL that the network has to carry.
 
@@ -377,7 +378,6 @@ class ConditionalVariant(_Variant):
     name = "c"
     calls = ((DIFFUSED, ABSENT), (DIFFUSED, CLEAN))
     densities = "log p(x) + log p(x | y)"
-    auto_epochs = 128
 
     def mi_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
         """Per-sample terms of the plain and sigma estimates, and of the entropies.
@@ -414,9 +414,6 @@ class JointVariant(_Variant):
     name = "j"
     calls = ((DIFFUSED, DIFFUSED), (DIFFUSED, CLEAN), (CLEAN, DIFFUSED))
     densities = "log p(x, y) + log p(x | y) + log p(y | x)"
-    # Twice MINDE-C's: its conditional calls learn more slowly than its joint one,
-    # and at 128 epochs it read the plain Gaussians 1-8 % low (benchmarks 2i).
-    auto_epochs = 256
 
     def mi_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
         """Per-sample terms of the plain and sigma estimates, and of the entropies.

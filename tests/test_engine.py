@@ -6,29 +6,27 @@ import torch
 from conftest import TINY
 
 from sklearn_minde import CompileWarning, MINDEEstimator
-from sklearn_minde._network import AUTO_PAIR_MIN_TRAIN, auto_n_networks
-from sklearn_minde._reader import (
+from sklearn_minde._auto import (
+    AUTO_PAIR_MIN_TRAIN,
     MIN_DRAWS,
+    auto_n_networks,
+    auto_weight_decay,
+    estimation_passes,
+    use_compile,
+)
+from sklearn_minde._checks import TrainingResult
+from sklearn_minde._fit import training_config
+from sklearn_minde._reader import (
     call_variables,
     entropy_variables,
-    estimation_passes,
     likelihood_bound,
     log_jacobian,
     per_sample_terms,
     summarise,
 )
+from sklearn_minde._runtime import STREAMS, make_generator, stream_seed
 from sklearn_minde._sde import VPSDE
-from sklearn_minde._trainer import (
-    STREAMS,
-    TrainingConfig,
-    TrainingResult,
-    auto_weight_decay,
-    init_network,
-    make_generator,
-    stream_seed,
-    train,
-    use_compile,
-)
+from sklearn_minde._training import TrainingConfig, init_network, train
 from sklearn_minde._variants import (
     ABSENT,
     CLEAN,
@@ -76,7 +74,6 @@ def _config(**kw):
         "weight_decay": 0.0,
         "early_stopping": False,
         "n_iter_no_change": 2,
-        "tol": 0.0,
         **kw,
     }
     return TrainingConfig(**kw)
@@ -136,22 +133,21 @@ def test_auto_max_iter_is_epochs_of_the_variant():
     2,000 and 20,000 steps."""
 
     def steps(variant, n_train):
-        est = MINDEEstimator(variant=variant)
-        return est._training_config(n_train, torch.device("cpu")).max_iter
+        params = MINDEEstimator(variant=variant).get_params()
+        return training_config(params, n_train, torch.device("cpu")).max_iter
 
     assert (steps("c", 8_000), steps("j", 8_000)) == (2_000, 4_000)
     assert steps("c", 800) == steps("j", 800) == 2_000
     assert (steps("c", 40_000), steps("j", 40_000)) == (10_000, 20_000)
     assert steps("c", 80_000) == steps("j", 200_000) == 20_000
-    assert MINDEEstimator(variant="j", max_iter=7)._training_config(
-        8_000, torch.device("cpu")
-    ).max_iter == 7
+    params = MINDEEstimator(variant="j", max_iter=7).get_params()
+    assert training_config(params, 8_000, torch.device("cpu")).max_iter == 7
 
 
 def test_train_stops_early_on_a_flat_held_out_loss():
-    config = _config(max_iter=5000, early_stopping=True, tol=0.5)
+    config = _config(max_iter=5000, early_stopping=True, learning_rate=0.0)
     r = _train(config, variant="j")
-    # tol=0.5 asks for halving the loss at every check: stops after 3 checks
+    # a network that does not move never beats its first check: stops after 3
     assert r.n_iter == 3 * config.check_every
 
 
@@ -332,7 +328,7 @@ def test_host_synchronises_only_at_checks(monkeypatch, max_iter):
 
 
 def test_mi_converged_compares_the_rise_over_the_window_with_the_error():
-    from sklearn_minde._trainer import mi_converged
+    from sklearn_minde._checks import mi_converged
 
     rising = {"mi": [0.1, 0.2, 0.3, 0.4], "mi_std": [0.01] * 4}
     flat = {"mi": [0.1, 0.3, 0.305, 0.308], "mi_std": [0.01] * 4}
@@ -350,7 +346,7 @@ def test_training_stops_once_the_mi_has_converged():
 
 
 def test_learning_rate_schedules():
-    from sklearn_minde._trainer import learning_rate_factor
+    from sklearn_minde._training import learning_rate_factor
 
     assert all(learning_rate_factor(s, 1000, "constant") == 1.0 for s in (0, 500, 999))
     cosine = [learning_rate_factor(s, 1000, "cosine") for s in range(1000)]
@@ -415,7 +411,7 @@ def test_standard_reference_takes_out_the_bias_of_unregularised_networks():
     (both forms, row by row) when weight decay is at most
     ``MAX_CORRECTED_WEIGHT_DECAY``, and nothing under stronger decay (the "auto"
     decay of a small sample)."""
-    from sklearn_minde._reference import MAX_CORRECTED_WEIGHT_DECAY
+    from sklearn_minde._auto import MAX_CORRECTED_WEIGHT_DECAY
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(300, 3)), rng.normal(size=(300, 2))
@@ -436,60 +432,4 @@ def test_standard_reference_takes_out_the_bias_of_unregularised_networks():
     ]
     assert decayed[1].weight_decay_ > MAX_CORRECTED_WEIGHT_DECAY
     assert all(est.network_.reference.mi_bias == 0.0 for est in decayed)
-
-
-def test_reference_bias_benchmark_puts_the_correction_back(tmp_path):
-    """benchmarks/reference_bias.py: "before" is the estimate with the bias put
-    back (plain form higher, sigma form lower), and the table has a line per case."""
-    from benchmarks import reference_bias
-
-    row = reference_bias.errors(5, 600, 0)
-    assert row["bias"] == pytest.approx(25 / (2 * 480))
-    assert row["plain_before"] - row["plain_after"] == pytest.approx(row["bias"])
-    assert row["sigma_after"] - row["sigma_before"] == pytest.approx(row["bias"])
-    rows = [
-        dict(row, p=p, n=n, seed=s) for p, n in reference_bias.CASES for s in (0, 1)
-    ]
-    assert len(reference_bias.table(rows).splitlines()) == 2 + len(reference_bias.CASES)
-
-
-def test_student_highdim_benchmark_draws_a_heavy_tailed_pair():
-    """benchmarks/student_highdim.py: 25 + 25 columns, the true MI of bmi's sampler,
-    heavier tails at fewer degrees of freedom."""
-    pytest.importorskip("bmi")
-    from scipy.stats import kurtosis
-
-    from benchmarks import student_highdim
-
-    x3, y3, mi3 = student_highdim.student_sample(3)
-    x10, _, mi10 = student_highdim.student_sample(10)
-    assert x3.shape == y3.shape == (student_highdim.N, student_highdim.DIM)
-    assert mi3 > mi10 > 0  # the shared scale adds dependence at few degrees
-    assert np.median(kurtosis(x3, axis=0)) > 5 * np.median(kurtosis(x10, axis=0))
-
-
-def test_j_sigma_calls_benchmark_reads_each_calls_kl():
-    """benchmarks/j_sigma_calls.py: an untrained network (residual at zero) reads
-    every call's KL against N(0, I) as 0; a briefly trained one reads one KL per
-    call, and the table has a line per fit."""
-    from benchmarks import j_sigma_calls
-
-    X, y, truth = j_sigma_calls.gaussian_pairs(400, 0)
-    assert truth == pytest.approx(-np.log(1 - 0.75**2))
-    untrained = MINDEEstimator(
-        variant="j", learning_rate=1e-12, **dict(TINY, max_iter=1)
-    ).fit(X, y)
-    assert j_sigma_calls.call_kls(untrained, X, y, passes=2) == pytest.approx(
-        [0, 0, 0], abs=1e-6
-    )
-    trained = MINDEEstimator(variant="c", **TINY).fit(X, y)
-    kls = j_sigma_calls.call_kls(trained, X, y, passes=2)
-    assert len(kls) == 2 and all(np.isfinite(kls)) and max(kls) > 1e-4
-    row = dict(variant="c", max_iter=20, true_mi=truth, x=kls[0], x_given_y=kls[1])
-    row.update(trained.estimates_)
-    assert len(j_sigma_calls.table([row, row]).splitlines()) == 4
-    assert j_sigma_calls.parse_params(["hidden_dim=128", "activation=relu"]) == {
-        "hidden_dim": 128,
-        "activation": "relu",
-    }
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import TINY, gaussian_mi, gaussian_pair
 
 from sklearn_minde import MINDEEstimator
+from sklearn_minde._fit import split_rows
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def test_held_out_rows_give_the_fitted_estimate(xyz):
     ``mutual_information_``: the same draws as fit's own reading."""
     X, y = xyz
     est = MINDEEstimator(**dict(TINY, n_estimation_passes=2)).fit(X, y)
-    _, held_out = est._splits(len(X), np.random.RandomState(0))[0]
+    _, held_out = split_rows(est.get_params(), len(X), np.random.RandomState(0))[0]
     values = est.estimate_samples(X[held_out], y[held_out])
     np.testing.assert_allclose(values.mean(), est.mutual_information_, rtol=1e-12)
     # the error: the held-out rows' noise, and the training rows' at first order

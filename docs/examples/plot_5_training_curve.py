@@ -76,10 +76,12 @@ plt.show()
 #   ``early_stopping="auto"`` that means the held-out loss rose significantly above
 #   its lowest value (over-fitting, with an ``OverfittingWarning``), and the
 #   estimate is read with the averaged network of the lowest check,
-#   ``best_iter_``; with ``early_stopping=True`` it can also mean a plateau
-#   (``n_iter_no_change`` checks without a relative gain of ``tol``).
+#   ``best_iter_``; with ``early_stopping=True`` it can also mean a plateau of the
+#   held-out loss.
 # - A held-out curve that rises while the training loss falls: the network overfits
-#   the training rows; use a smaller network, ``reference="gaussian"`` or more data.
+#   the training rows; use a smaller network, a larger ``weight_decay`` or more data.
+#   (``reference="gaussian"`` is no cure here: on small samples the Gaussian fitted
+#   to the same few rows over-reads the MI, see :ref:`limits`.)
 # - An MI curve still rising at the last check: the estimate has not converged and
 #   a longer fit will read a larger MI. An MI curve that keeps rising while the
 #   held-out loss rises is over-fitting, not learning: the estimate is too high.

@@ -2,12 +2,12 @@
 Benchmark results
 =================
 
-The benchmark suites (``python -m benchmarks.bmi_suite`` and ``python -m
-benchmarks.defaults``; commands and readings in ``benchmarks/README.md``) write one
-CSV row per task, seed and estimator under ``benchmarks/results/``, with the
-columns ``task``, ``estimator``, ``estimate`` and ``true_mi`` among others. This
-example plots the largest such study it finds (the one covering the most tasks): the
-relative error of each estimator's seed mean on each task.
+The benchmark suite (``python -m benchmarks.bmi_suite``; commands in
+``benchmarks/README.md``, headline tables in :ref:`evidence`) writes one CSV row per
+task, seed and estimator under ``benchmarks/results/``, with the columns ``task``,
+``estimator``, ``estimate`` and ``true_mi`` among others. This example plots the
+largest such study it finds (the one covering the most tasks): the relative error of
+each estimator's seed mean on each task.
 
 When no results are present (the suite takes far longer than a documentation build),
 it runs a small comparison of its own instead, and says so in the figure: MINDE-C and

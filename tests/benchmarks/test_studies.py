@@ -1,0 +1,64 @@
+"""The one-off studies of ``benchmarks/studies/``: each script's pieces on small
+inputs, so that a study can still be rerun as its note says."""
+
+import numpy as np
+import pytest
+from conftest import TINY
+
+from sklearn_minde import MINDEEstimator
+
+
+def test_reference_bias_study_puts_the_correction_back():
+    """reference_bias: "before" is the estimate with the bias put back (plain form
+    higher, sigma form lower), and the table has a line per case."""
+    from benchmarks.studies import reference_bias
+
+    row = reference_bias.errors(5, 600, 0)
+    assert row["bias"] == pytest.approx(25 / (2 * 480))
+    assert row["plain_before"] - row["plain_after"] == pytest.approx(row["bias"])
+    assert row["sigma_after"] - row["sigma_before"] == pytest.approx(row["bias"])
+    rows = [
+        dict(row, p=p, n=n, seed=s) for p, n in reference_bias.CASES for s in (0, 1)
+    ]
+    assert len(reference_bias.table(rows).splitlines()) == 2 + len(reference_bias.CASES)
+
+
+def test_student_highdim_study_draws_a_heavy_tailed_pair():
+    """student_highdim: 25 + 25 columns, the true MI of bmi's sampler, heavier
+    tails at fewer degrees of freedom."""
+    pytest.importorskip("bmi")
+    from scipy.stats import kurtosis
+
+    from benchmarks.studies import student_highdim
+
+    x3, y3, mi3 = student_highdim.student_sample(3)
+    x10, _, mi10 = student_highdim.student_sample(10)
+    assert x3.shape == y3.shape == (student_highdim.N, student_highdim.DIM)
+    assert mi3 > mi10 > 0  # the shared scale adds dependence at few degrees
+    assert np.median(kurtosis(x3, axis=0)) > 5 * np.median(kurtosis(x10, axis=0))
+
+
+def test_j_sigma_calls_study_reads_each_calls_kl():
+    """j_sigma_calls: an untrained network (residual at zero) reads every call's KL
+    against N(0, I) as 0; a briefly trained one reads one KL per call, and the
+    table has a line per fit."""
+    from benchmarks.studies import j_sigma_calls
+
+    X, y, truth = j_sigma_calls.gaussian_pairs(400, 0)
+    assert truth == pytest.approx(-np.log(1 - 0.75**2))
+    untrained = MINDEEstimator(
+        variant="j", learning_rate=1e-12, **dict(TINY, max_iter=1)
+    ).fit(X, y)
+    assert j_sigma_calls.call_kls(untrained, X, y, passes=2) == pytest.approx(
+        [0, 0, 0], abs=1e-6
+    )
+    trained = MINDEEstimator(variant="c", **TINY).fit(X, y)
+    kls = j_sigma_calls.call_kls(trained, X, y, passes=2)
+    assert len(kls) == 2 and all(np.isfinite(kls)) and max(kls) > 1e-4
+    row = dict(variant="c", max_iter=20, true_mi=truth, x=kls[0], x_given_y=kls[1])
+    row.update(trained.estimates_)
+    assert len(j_sigma_calls.table([row, row]).splitlines()) == 4
+    assert j_sigma_calls.parse_params(["hidden_dim=128", "activation=relu"]) == {
+        "hidden_dim": 128,
+        "activation": "relu",
+    }
