@@ -3,6 +3,12 @@
 from ._checks import OverfittingWarning
 from ._data import DataWarning, DiscreteDataWarning, RankDeficientWarning
 from ._estimator import MINDEEstimator
+from ._functions import (
+    MIResult,
+    mutual_info_classif,
+    mutual_info_regression,
+    mutual_information,
+)
 from ._independence import independence_test
 from ._reader import ConcentratedEstimateWarning
 from ._training import CompileWarning
@@ -10,6 +16,10 @@ from ._training import CompileWarning
 __all__ = [
     "MINDEEstimator",
     "independence_test",
+    "mutual_information",
+    "mutual_info_regression",
+    "mutual_info_classif",
+    "MIResult",
     "OverfittingWarning",
     "CompileWarning",
     "ConcentratedEstimateWarning",

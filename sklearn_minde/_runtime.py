@@ -4,6 +4,7 @@ progress and warnings. Nothing here knows the method."""
 import copy
 import os
 import sys
+import threading
 import warnings
 from contextlib import contextmanager
 
@@ -49,10 +50,16 @@ def make_generator(seed, name, device, member=None):
     return torch.Generator(device=device).manual_seed(stream_seed(seed, name, member))
 
 
+_GLOBAL_RNG = threading.Lock()
+
+
 @contextmanager
 def seeded_cpu_rng(seed):
-    """Seed torch's CPU RNG inside the block; the user's global RNG is untouched."""
-    with torch.random.fork_rng(devices=[]):
+    """Seed torch's CPU RNG inside the block; the user's global RNG is untouched.
+
+    The global RNG is one per process, so fits in threads take turns here.
+    """
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
 
