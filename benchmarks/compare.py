@@ -174,10 +174,12 @@ def error_bar_table(fits, names):
     str
         Per estimate, written ``a / b / ...``: how many fits hold the true MI
         within :data:`Z` standard errors, on the plain Gaussian tasks and on
-        all, and the median over the rows of at least :data:`MIN_SEEDS` seeds of
+        all, the median over the rows of at least :data:`MIN_SEEDS` seeds of
         their standard deviation over their mean standard error and over the
-        oracle's standard error, with the number of those rows. Empty where no
-        run holds error bars.
+        oracle's standard error, with the number of those rows; on the plain
+        Gaussian tasks the mean standard error and the mean seed-to-seed
+        standard deviation; and the fits far above their row's seed median
+        (:func:`_far`). Empty where no run holds error bars.
     """
     names = [n for n in names if any(k[1] == n for run in fits.values() for k in run)]
     if not names:
@@ -191,6 +193,9 @@ def error_bar_table(fits, names):
         (f"within ±{Z} SE, all", _covered),
         ("seed SD / mean SE, median (rows)", _spread),
         ("seed SD / oracle SE, median (rows)", _spread_oracle),
+        ("mean SE, Gaussian (nats)", _mean_se_gaussian),
+        ("seed SD, Gaussian, mean over rows (nats)", _seed_sd_gaussian),
+        (f"fits over {FAR}x their row's seed median", _far),
     ):
         cells = [
             " / ".join(
@@ -230,6 +235,41 @@ def _spread(rows, scale=1):
 
 def _spread_oracle(rows):
     return _spread(rows, scale=3)
+
+
+#: A fit is far off when its estimate exceeds this multiple of its row's seed
+#: median (rows whose median is above :data:`FAR_MIN` nats).
+FAR = 2.0
+FAR_MIN = 0.1
+
+
+def _far(rows):
+    """Fits above :data:`FAR` times the seed median of their row, over the fits of
+    the rows of at least :data:`MIN_SEEDS` seeds whose median exceeds
+    :data:`FAR_MIN`."""
+    counted = [
+        np.asarray(fits)[:, 0]
+        for fits in rows.values()
+        if len(fits) >= MIN_SEEDS and np.median(np.asarray(fits)[:, 0]) > FAR_MIN
+    ]
+    if not counted:
+        return "–"
+    far = sum(int(np.sum(v > FAR * np.median(v))) for v in counted)
+    return f"{far}/{sum(len(v) for v in counted)}"
+
+
+def _gaussian_fits(rows):
+    return [np.asarray(f) for row, f in rows.items() if _is_gaussian(row[0])]
+
+
+def _mean_se_gaussian(rows):
+    fits = _gaussian_fits(rows)
+    return f"{np.mean(np.concatenate(fits)[:, 1]):.4f}" if fits else "–"
+
+
+def _seed_sd_gaussian(rows):
+    sds = [np.std(f[:, 0], ddof=1) for f in _gaussian_fits(rows) if len(f) >= MIN_SEEDS]
+    return f"{np.mean(sds):.4f}" if sds else "–"
 
 
 def _relative(cell):

@@ -141,10 +141,11 @@ def test_error_bar_spread(tmp_path):
         f.write(json.dumps(record) + "\n")
     table = compare.error_bar_table({"one": compare.load_fits(a)}, ["MINDE-C"])
     # SD (ddof=1) of 0.4, 0.5, 0.6 is 0.1 (ddof=0: 0.082), the mean SE 0.2
-    assert table.splitlines()[-2] == "| seed SD / mean SE, median (rows) | 0.50 (1) |"
-    assert table.splitlines()[-3] == "| within ±1.96 SE, all | 5/5 |"
+    rows = _rows(table)
+    assert rows["seed SD / mean SE, median (rows)"] == "0.50 (1)"
+    assert rows["within ±1.96 SE, all"] == "5/5"
     # no oracle in these records: no spread in oracle standard errors
-    assert table.splitlines()[-1] == "| seed SD / oracle SE, median (rows) | – |"
+    assert rows["seed SD / oracle SE, median (rows)"] == "–"
 
 
 def test_error_bar_spread_in_oracle_standard_errors(tmp_path):
@@ -157,7 +158,26 @@ def test_error_bar_spread_in_oracle_standard_errors(tmp_path):
             f.write(json.dumps({**json.loads(line), "oracle_se": 0.04}) + "\n")
     table = compare.error_bar_table({"one": compare.load_fits(a)}, ["MINDE-C"])
     # SD 0.1 over the oracle's 0.04
-    assert table.splitlines()[-1] == "| seed SD / oracle SE, median (rows) | 2.50 (1) |"
+    assert _rows(table)["seed SD / oracle SE, median (rows)"] == "2.50 (1)"
+
+
+def _rows(table):
+    """The cells of a one-run error-bar table, by row label."""
+    cells = [line.strip("|").split(" | ") for line in table.splitlines()[2:]]
+    return {label.strip(): value.strip() for label, value in cells}
+
+
+def test_error_bar_far_fits_and_gaussian_spread(tmp_path):
+    """A fit over twice its row's seed median counts as far (rows whose median is
+    over 0.1 nats); the Gaussian rows give the mean SE and the mean seed SD."""
+    fits = [("t", s, v, 0.1) for s, v in enumerate((0.4, 0.5, 1.2))]
+    fits += [("u", s, v, 0.1) for s, v in enumerate((0.01, 0.02, 0.5))]  # median 0.02
+    fits += [("multinormal-g", s, v, 0.2) for s, v in enumerate((0.4, 0.5, 0.6))]
+    a = _fits(tmp_path / "a", fits)
+    rows = _rows(compare.error_bar_table({"one": compare.load_fits(a)}, ["MINDE-C"]))
+    assert rows["fits over 2.0x their row's seed median"] == "1/6"
+    assert rows["mean SE, Gaussian (nats)"] == "0.2000"
+    assert rows["seed SD, Gaussian, mean over rows (nats)"] == "0.1000"
 
 
 def test_error_bars_follow_seeds_and_common_rows(tmp_path, capsys):
