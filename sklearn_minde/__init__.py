@@ -5,9 +5,11 @@ from ._data import DataWarning, DiscreteDataWarning, RankDeficientWarning
 from ._estimator import MINDEEstimator
 from ._functions import (
     MIResult,
+    PairwiseMIResult,
     mutual_info_classif,
     mutual_info_regression,
     mutual_information,
+    pairwise_mutual_information,
 )
 from ._independence import independence_test
 from ._reader import ConcentratedEstimateWarning
@@ -19,7 +21,9 @@ __all__ = [
     "mutual_information",
     "mutual_info_regression",
     "mutual_info_classif",
+    "pairwise_mutual_information",
     "MIResult",
+    "PairwiseMIResult",
     "OverfittingWarning",
     "CompileWarning",
     "ConcentratedEstimateWarning",

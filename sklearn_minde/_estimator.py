@@ -16,6 +16,7 @@ from ._reader import (
     likelihood_fn,
     mean_and_std,
     mi_fn,
+    normal_interval,
     read_member,
 )
 from ._runtime import fitted_device, on_device, torch_threads
@@ -43,10 +44,11 @@ class MINDEEstimator(BaseEstimator):
 
     Parameters
     ----------
-    variant : {"c", "j"}, default="c"
-        ``"c"``: conditional diffusion, ``I = H(X) - H(X | Y)`` (only X is
-        diffused). ``"j"``: joint diffusion of X and y, symmetric, and slower:
-        from 4,000 training rows ``max_iter="auto"`` gives it more steps.
+    variant : {"c", "j", "conditional", "joint"}, default="c"
+        ``"c"`` (``"conditional"``): conditional diffusion, ``I = H(X) - H(X |
+        Y)`` (only X is diffused). ``"j"`` (``"joint"``): joint diffusion of X and
+        y, symmetric, and slower: from 4,000 training rows ``max_iter="auto"``
+        gives it more steps.
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the initial weights and every draw of training and
         estimation. torch's global RNG is left untouched.
@@ -447,6 +449,28 @@ class MINDEEstimator(BaseEstimator):
         )
         return terms[chosen_term(self.get_params())]
 
+    def confidence_interval(self, confidence_level=0.95):
+        """A normal confidence interval for ``mutual_information_``.
+
+        ``mutual_information_ +- z * mutual_information_std_``, ``z`` the normal
+        quantile of ``confidence_level``. It covers what the standard error covers:
+        not a bias shared by every network (see the Notes).
+
+        Parameters
+        ----------
+        confidence_level : float, default=0.95
+            Strictly between 0 and 1.
+
+        Returns
+        -------
+        low, high : float
+            In nats.
+        """
+        check_is_fitted(self)
+        return normal_interval(
+            self.mutual_information_, self.mutual_information_std_, confidence_level
+        )
+
     def estimate(self, X, y):
         """MI of new data under the fitted networks, with its standard error.
 
@@ -465,7 +489,7 @@ class MINDEEstimator(BaseEstimator):
         """
         return mean_and_std(self.estimate_samples(X, y), self.n_train_)
 
-    def log_likelihood_bound(self, X, y):
+    def score_samples(self, X, y):
         """Per-sample lower bound on the log-likelihood of the densities the
         estimate uses, in nats, in the units of the data.
 
@@ -505,7 +529,7 @@ class MINDEEstimator(BaseEstimator):
         -------
         score : float
         """
-        return float(self.log_likelihood_bound(X, y).mean())
+        return float(self.score_samples(X, y).mean())
 
 
 def fit_together(estimators, data):

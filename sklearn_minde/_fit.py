@@ -38,13 +38,14 @@ from ._runtime import on_device, torch_threads
 from ._sde import VPSDE
 from ._training import TrainingConfig, TrainingJob, init_network, train, train_stacked
 from ._validation import check_fold_count, n_held_out
-from ._variants import VARIANTS
+from ._variants import VARIANTS, variant_name
 
 
 # ------------------------------------------------------------------- settings
 def make_variant(params):
     """The variant of ``params["variant"]`` with its ``conditional_share``."""
-    return type(VARIANTS[params["variant"]])(params["conditional_share"])
+    name = variant_name(params["variant"])
+    return type(VARIANTS[name])(params["conditional_share"])
 
 
 def chosen_term(params):
@@ -75,7 +76,7 @@ def training_config(params, n_train, device):
     return TrainingConfig(
         batch_size=batch_size,
         max_iter=resolve_max_iter(
-            params["max_iter"], n_train, batch_size, params["variant"]
+            params["max_iter"], n_train, batch_size, variant_name(params["variant"])
         ),
         learning_rate=auto_learning_rate(params["learning_rate"]),
         ema_decay=params["ema_decay"],

@@ -4,6 +4,8 @@
 standard error, confidence interval), as ``scipy.stats.pearsonr`` does.
 ``mutual_info_regression`` and ``mutual_info_classif`` score every column of X
 against y, one fit each, for ``SelectKBest`` and friends.
+``pairwise_mutual_information`` fills the matrix of MI between every pair of
+columns (or groups of columns), one fit per pair.
 
 A class label y is read by variant "c" as its dummy code: y is never diffused
 there, only fed clean to the conditional call or masked out, so
@@ -27,6 +29,7 @@ from sklearn.utils import (
 )
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
+from tqdm.auto import tqdm
 
 from ._data import DiscreteDataWarning
 from ._estimator import MINDEEstimator
@@ -89,8 +92,7 @@ class MIResult:
     def unit(self):
         """The unit of ``estimate``: ``"nats"``, ``"bits"``, ``"hartleys"``, or
         ``"log base b"`` for another base b."""
-        base = math.e if self.base is None else float(self.base)
-        return _UNITS[base] if base in _UNITS else f"log base {base:g}"
+        return _unit(self.base)
 
     def confidence_interval(self, confidence_level=0.95):
         """Confidence interval of the MI from the normal approximation.
@@ -110,21 +112,158 @@ class MIResult:
         ci : ConfidenceInterval
             A named tuple ``(low, high)``, in the unit of ``estimate``.
         """
-        if not (
-            isinstance(confidence_level, int | float | np.floating)
-            and not isinstance(confidence_level, bool)
-            and 0 < confidence_level < 1
-        ):
-            raise ValueError(
-                "confidence_level must be a number in (0, 1); got "
-                f"{confidence_level!r}."
-            )
-        q = norm.ppf(0.5 + confidence_level / 2)
-        half = q * self.standard_error
+        half = _normal_quantile(confidence_level) * self.standard_error
         return ConfidenceInterval(self.estimate - half, self.estimate + half)
 
 
+@dataclass(frozen=True, eq=False)
+class PairwiseMIResult:
+    """Result of :func:`pairwise_mutual_information`: a matrix of MI estimates.
+
+    Made by :func:`pairwise_mutual_information`; each parameter is an attribute of
+    the same name, frozen. Row and column ``i`` of each matrix stand for the
+    variable ``labels[i]``, made of the columns ``groups[i]`` of X.
+
+    Parameters
+    ----------
+    estimate : ndarray of shape (n_variables, n_variables)
+        The MI between every two variables, in the unit of ``base``. Symmetric;
+        the diagonal is NaN, since the MI of a continuous variable with itself is
+        infinite.
+    standard_error : ndarray of shape (n_variables, n_variables)
+        The standard error of each estimate, in the same unit; NaN on the diagonal.
+    base : float or None, default=None
+        The base of the logarithm: None for natural logarithms (nats), 2 for bits.
+    labels : ndarray of shape (n_variables,), default=None
+        The name of each variable: the group labels, the column names of a
+        DataFrame, or the positions of the columns or groups.
+    groups : tuple of ndarray, default=None
+        The columns of X that make each variable.
+
+    Attributes
+    ----------
+    unit : str
+        ``"nats"``, ``"bits"``, ``"hartleys"`` (base 10), or ``"log base b"``.
+    """
+
+    estimate: np.ndarray
+    standard_error: np.ndarray
+    base: float | None = None
+    labels: np.ndarray | None = field(default=None, repr=False)
+    groups: tuple | None = field(default=None, repr=False)
+
+    @property
+    def unit(self):
+        """The unit of ``estimate``: ``"nats"``, ``"bits"``, ``"hartleys"``, or
+        ``"log base b"`` for another base b."""
+        return _unit(self.base)
+
+    def confidence_interval(self, confidence_level=0.95):
+        """Confidence intervals of every entry from the normal approximation.
+
+        ``estimate -/+ q * standard_error`` entry by entry, with ``q`` the standard
+        normal quantile of ``(1 + confidence_level) / 2``: an interval for each
+        pair on its own, not a joint one for the whole matrix. It covers the noise
+        that the standard error measures, not a bias that every fit shares; a
+        lower bound may be negative.
+
+        Parameters
+        ----------
+        confidence_level : float, default=0.95
+            In ``(0, 1)``.
+
+        Returns
+        -------
+        ci : ConfidenceInterval
+            A named tuple ``(low, high)`` of two arrays shaped as ``estimate``, in
+            its unit, NaN on the diagonal.
+        """
+        half = _normal_quantile(confidence_level) * self.standard_error
+        return ConfidenceInterval(self.estimate - half, self.estimate + half)
+
+    def plot(self, ax=None):
+        """Draw the matrix of estimates as a heatmap.
+
+        Each cell shows the estimate and, for up to 10 variables, its value and
+        standard error; the diagonal is left blank. Needs matplotlib.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None, default=None
+            The axes to draw on; None for a new figure.
+
+        Returns
+        -------
+        ax : matplotlib Axes
+            The axes drawn on.
+
+        Raises
+        ------
+        ImportError
+            When matplotlib is not installed.
+        """
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as exc:
+            raise ImportError(
+                "PairwiseMIResult.plot needs matplotlib, an optional dependency: "
+                "pip install matplotlib"
+            ) from exc
+        if ax is None:
+            _, ax = plt.subplots()
+        k = len(self.estimate)
+        image = ax.imshow(self.estimate, cmap="viridis")
+        ax.figure.colorbar(image, ax=ax, label=f"mutual information ({self.unit})")
+        names = [
+            str(name) for name in (range(k) if self.labels is None else self.labels)
+        ]
+        ax.set_xticks(range(k), labels=names, rotation=45, ha="right")
+        ax.set_yticks(range(k), labels=names)
+        if k <= 10:
+            for i, j in zip(*np.triu_indices(k, 1), strict=True):
+                for r, c in ((i, j), (j, i)):
+                    value = self.estimate[r, c]
+                    ax.text(
+                        c,
+                        r,
+                        f"{value:.2f}\n±{self.standard_error[r, c]:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize="small",
+                        color="black" if image.norm(value) > 0.5 else "white",
+                    )
+        return ax
+
+
 # ---------------------------------------------------------------------- checks
+def _unit(base):
+    """The name of the unit of logarithms in ``base`` (None: nats)."""
+    base = math.e if base is None else float(base)
+    return _UNITS[base] if base in _UNITS else f"log base {base:g}"
+
+
+def _normal_quantile(confidence_level):
+    """The standard normal quantile of ``(1 + confidence_level) / 2``."""
+    if not (
+        isinstance(confidence_level, int | float | np.floating)
+        and not isinstance(confidence_level, bool)
+        and 0 < confidence_level < 1
+    ):
+        raise ValueError(
+            f"confidence_level must be a number in (0, 1); got {confidence_level!r}."
+        )
+    return norm.ppf(0.5 + confidence_level / 2)
+
+
+def _one_seed(random_state):
+    """``random_state`` as one seed for every fit: an int or None as it is, a
+    RandomState instance drawn once, so that each fit's numbers are the same
+    whether it runs in this process or elsewhere."""
+    if random_state is None or isinstance(random_state, int | np.integer):
+        return random_state
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
 def _log_base(base):
     """``log(base)``, the divisor from nats to the unit of ``base`` (1 for None)."""
     if base is None:
@@ -376,11 +515,7 @@ def _per_column(X, y, discrete_y, n_jobs, estimator, random_state, base):
     """One MI estimate per column of X against y, each its own fit."""
     scale = _log_base(base)
     X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-    if random_state is not None and not isinstance(random_state, int | np.integer):
-        # one seed for every column, so each column's score is the same whether
-        # the fits run in this process or elsewhere
-        random_state = int(check_random_state(random_state).randint(2**31 - 1))
-    est = _configured(estimator, random_state)
+    est = _configured(estimator, _one_seed(random_state))
     y, classes = _read_y(y, discrete_y, est)
     _check_rows(X=X, y=y)
     mi = Parallel(n_jobs=n_jobs)(
@@ -521,3 +656,220 @@ def mutual_info_classif(
     mutual_info_regression : The same against a continuous target.
     """
     return _per_column(X, y, True, n_jobs, estimator, random_state, base)
+
+
+def _read_groups(groups, n_columns, columns):
+    """The columns of X in each variable, and the variables' labels.
+
+    Raises
+    ------
+    ValueError
+        When ``groups`` is neither a list of lists of column indices nor one label
+        per column, names a column X does not have, puts a column in two groups or
+        in none, or makes fewer than two variables.
+    """
+    if groups is None:
+        members = [np.array([j]) for j in range(n_columns)]
+        labels = np.arange(n_columns) if columns is None else np.asarray(columns)
+    else:
+        if isinstance(groups, str | bytes) or not hasattr(groups, "__len__"):
+            raise ValueError(
+                "groups must be a list of lists of column indices, or one label per "
+                f"column of X; got {groups!r}."
+            )
+        items = list(groups)
+        nested = [
+            hasattr(g, "__iter__") and not isinstance(g, str | bytes) for g in items
+        ]
+        if not items:
+            members, labels = [], np.arange(0)
+        elif all(nested):
+            members, labels = _index_groups(items, n_columns), np.arange(len(items))
+        elif not any(nested):
+            members, labels = _label_groups(items, n_columns)
+        else:
+            raise ValueError(
+                "groups must be a list of lists of column indices, or one label per "
+                "column of X, not a mix of both."
+            )
+    if len(members) < 2:
+        raise ValueError(
+            "pairwise_mutual_information needs at least 2 variables to pair; got "
+            f"{len(members)} (X has {n_columns} column{'s' * (n_columns != 1)})."
+        )
+    return tuple(members), labels
+
+
+def _columns(indices):
+    """``"column 3"`` or ``"columns 1, 2"``."""
+    return f"column{'s' * (len(indices) > 1)} {', '.join(map(str, indices))}"
+
+
+def _index_groups(items, n_columns):
+    """Groups given as lists of column indices, checked to partition X's columns."""
+    members = []
+    for g in items:
+        g = np.asarray(g)
+        if g.ndim != 1 or g.size == 0 or g.dtype.kind not in "iu":
+            raise ValueError(
+                "Each group must be a non-empty list of integer column indices; got "
+                f"{g.tolist()!r}."
+            )
+        missing = g[(g < 0) | (g >= n_columns)]
+        if missing.size:
+            raise ValueError(
+                f"groups name {_columns(missing)}, but X has {n_columns} columns "
+                f"(0 to {n_columns - 1})."
+            )
+        members.append(g.astype(np.intp))
+    counts = np.bincount(np.concatenate(members), minlength=n_columns)
+    if (counts > 1).any():
+        twice = np.flatnonzero(counts > 1)
+        raise ValueError(
+            f"{_columns(twice).capitalize()} of X {'is' if len(twice) == 1 else 'are'} "
+            "listed more than once in groups; groups must not overlap."
+        )
+    if (counts == 0).any():
+        left = np.flatnonzero(counts == 0)
+        raise ValueError(
+            f"{_columns(left).capitalize()} of X {'is' if len(left) == 1 else 'are'} "
+            "in no group: give every column a group, or pass only the columns to "
+            "compare."
+        )
+    return members
+
+
+def _label_groups(items, n_columns):
+    """Groups given as one label per column: a group per distinct label, sorted."""
+    if len(items) != n_columns:
+        raise ValueError(
+            f"groups given as labels need one label per column of X ({n_columns}); "
+            f"got {len(items)}."
+        )
+    labels, codes = np.unique(np.asarray(items), return_inverse=True)
+    return [np.flatnonzero(codes == i) for i in range(len(labels))], labels
+
+
+def _pair_mi(est, X, first, second):
+    """The MI estimate and its standard error, in nats, of one fit of ``est`` on
+    the columns ``first`` of X as X against the columns ``second`` as y."""
+    est.fit(X[:, first], X[:, second])
+    return est.mutual_information_, est.mutual_information_std_
+
+
+def pairwise_mutual_information(
+    X,
+    *,
+    groups=None,
+    n_jobs=None,
+    base=None,
+    estimator=None,
+    random_state=None,
+    verbose=0,
+):
+    """MI between every pair of columns of X, or of groups of columns, by MINDE.
+
+    Fits a clone of ``estimator`` on every unordered pair of variables, one fit
+    per pair, and returns the symmetric matrix of estimates with a matrix of
+    standard errors. A variable is one column of X, or a group of columns read as
+    one vector (a brain region's channels, a sector's stocks). Every variable is
+    continuous.
+
+    The conditional variant (``"c"``, the default) does not treat its two inputs
+    alike: each pair is fitted once, with the variable of lower index as X and
+    the other as y, and the matrix is filled symmetrically from that one fit. The
+    variant is used as the estimator gives it.
+
+    With k variables there are ``k (k - 1) / 2`` fits, so the cost grows with the
+    square of the number of variables: a cheaper estimator (a smaller
+    ``max_iter``) cuts the cost of each, and ``n_jobs`` spreads them over
+    processes. :func:`joblib.parallel_config` chooses where they run, a Dask
+    cluster included (``backend="dask"`` with a ``distributed.Client``). Given a
+    ``random_state`` (here or on the estimator), every fit uses the same seed, so
+    the numbers do not depend on where or in what order the fits ran.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The data, continuous; one column per variable unless ``groups`` says
+        otherwise.
+    groups : list of lists of int, array-like of shape (n_features,) or None, \
+            default=None
+        How columns make variables: a list of lists of column indices (one list
+        per variable), or one label per column (the columns sharing a label make
+        one variable, in the sorted order of the labels). Every column belongs to
+        exactly one group. None: each column is a variable.
+    n_jobs : int or None, default=None
+        Fits run at once, as in :class:`joblib.Parallel`: None is one unless a
+        :func:`joblib.parallel_config` context says otherwise, -1 is all CPUs.
+        Each fit uses ``estimator``'s ``n_threads`` torch threads.
+    base : float or None, default=None
+        The base of the logarithm, as in :func:`scipy.stats.entropy`: None for
+        nats, 2 for bits.
+    estimator : MINDEEstimator or None, default=None
+        The configured estimator to clone for every pair; None for
+        ``MINDEEstimator()``. Pass one to change the cost per pair, the variant or
+        the device. Its ``conditioning_columns`` is not used.
+    random_state : int, RandomState instance or None, default=None
+        Set on every clone (a RandomState instance draws one seed for them all);
+        None keeps the estimator's own ``random_state``.
+    verbose : int, default=0
+        Above 0, a progress bar over the pairs.
+
+    Returns
+    -------
+    result : PairwiseMIResult
+        ``estimate`` and ``standard_error``, symmetric arrays of shape
+        ``(n_variables, n_variables)`` in the unit of ``base`` with NaN on the
+        diagonal, the ``labels`` and ``groups`` of the variables,
+        ``confidence_interval()`` and ``plot()`` (a heatmap; needs matplotlib).
+
+    Raises
+    ------
+    ValueError
+        When X holds non-finite values, when there are fewer than two variables,
+        when ``groups`` names a column X does not have, puts a column in two groups
+        or leaves one out, or when ``base`` is not positive or is 1.
+
+    See Also
+    --------
+    mutual_information : One MI between two vectors, with its standard error.
+    mutual_info_regression : One MI per column of X against a target.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_minde import MINDEEstimator, pairwise_mutual_information
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 3))
+    >>> X[:, 2] += X[:, 0]
+    >>> res = pairwise_mutual_information(
+    ...     X, random_state=0, estimator=MINDEEstimator(max_iter=50))
+    >>> res.estimate.shape
+    (3, 3)
+    >>> low, high = res.confidence_interval()
+    """
+    scale = _log_base(base)
+    columns = getattr(X, "columns", None)
+    X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+    members, labels = _read_groups(groups, X.shape[1], columns)
+    est = _configured(estimator, _one_seed(random_state))
+    pairs = list(zip(*np.triu_indices(len(members), 1), strict=True))
+    tasks = (delayed(_pair_mi)(clone(est), X, members[i], members[j]) for i, j in pairs)
+    # a generator moves the bar as the fits end; not every backend can make one
+    try:
+        parallel = Parallel(
+            n_jobs=n_jobs, return_as="generator" if verbose > 0 else "list"
+        )
+    except ValueError:
+        parallel = Parallel(n_jobs=n_jobs)
+    estimate = np.full((len(members),) * 2, np.nan)
+    standard_error = np.full_like(estimate, np.nan)
+    with tqdm(
+        total=len(pairs), disable=verbose <= 0, desc="MINDE pairs", unit="pair"
+    ) as bar:
+        for (i, j), (mi, std) in zip(pairs, parallel(tasks), strict=True):
+            estimate[i, j] = estimate[j, i] = mi / scale
+            standard_error[i, j] = standard_error[j, i] = std / scale
+            bar.update()
+    return PairwiseMIResult(estimate, standard_error, base, labels, members)

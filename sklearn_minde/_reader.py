@@ -5,6 +5,7 @@ estimates and standard errors. Nothing here reads or writes an estimator.
 """
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import torch
@@ -213,6 +214,24 @@ def warn_if_concentrated(share):
             "n_estimation_passes or cross-fitting (n_folds) steady it.",
             ConcentratedEstimateWarning,
         )
+
+
+def normal_interval(estimate, std, confidence_level=0.95):
+    """``estimate`` plus and minus the normal quantile of ``confidence_level`` times
+    ``std``: ``(low, high)``.
+
+    Raises
+    ------
+    ValueError
+        When ``confidence_level`` is not strictly between 0 and 1.
+    """
+    if not 0 < confidence_level < 1:
+        raise ValueError(
+            "confidence_level must be strictly between 0 and 1; got "
+            f"{confidence_level!r}."
+        )
+    half = NormalDist().inv_cdf(0.5 + confidence_level / 2) * std
+    return estimate - half, estimate + half
 
 
 def crossfit_mean_and_std(parts, n_train=None):

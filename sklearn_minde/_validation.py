@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_scalar, validate_data
 
 from ._network import ACTIVATIONS
-from ._variants import VARIANTS
+from ._variants import LONG_NAMES, VARIANTS
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ def conditioning_indices(columns, n_features, feature_names=None):
 #: (``beta_max``'s lower bound is ``beta_min``). ``device`` is checked when it is
 #: resolved, and ``conditioning_columns`` against X.
 PARAMETERS = {
-    "variant": Choice(tuple(VARIANTS)),
+    "variant": Choice(tuple(VARIANTS) + tuple(LONG_NAMES)),
     "sigma": Number(Real, 0, closed="neither", specials=(None,)),
     "beta_min": Number(Real, 0, closed="neither"),
     "beta_max": Number(Real, "beta_min", closed="neither"),

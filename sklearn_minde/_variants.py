@@ -449,3 +449,12 @@ class JointVariant(_Variant):
 
 #: The variants with their default training mixture, by name.
 VARIANTS = {"c": ConditionalVariant(), "j": JointVariant()}
+
+#: The long names ``variant`` accepts for each variant.
+LONG_NAMES = {"conditional": "c", "joint": "j"}
+
+
+def variant_name(variant):
+    """The short name of ``variant``: ``"conditional"`` -> ``"c"``, ``"joint"`` ->
+    ``"j"``; a short name is returned as it is."""
+    return LONG_NAMES.get(variant, variant)

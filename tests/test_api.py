@@ -197,11 +197,11 @@ def test_pipeline(small_xy):
 
 # ---------------------------------------------------------- score and estimate
 @pytest.mark.parametrize("variant", ["c", "j"])
-def test_score_is_the_mean_log_likelihood_bound(small_xy, variant):
-    """score(X, y) is a finite float equal to the mean of log_likelihood_bound."""
+def test_score_is_the_mean_score_samples(small_xy, variant):
+    """score(X, y) is a finite float equal to the mean of score_samples."""
     X, y = small_xy
     est = MINDEEstimator(variant=variant, **TINY).fit(X, y)
-    bound = est.log_likelihood_bound(X, y)
+    bound = est.score_samples(X, y)
     assert isinstance(bound, np.ndarray) and bound.shape == (len(X),)
     score = est.score(X, y)
     assert isinstance(score, float) and math.isfinite(score)
@@ -520,3 +520,24 @@ def test_normal_scores_make_the_estimate_invariant_to_monotone_maps(small_xy):
         a.estimate(X, y)[0], rel=0.05)
     plain = MINDEEstimator(**dict(params, normal_scores=False)).fit(X, y)
     assert np.isfinite(list(plain.entropies_.values())).all()
+
+
+def test_long_variant_names_and_the_confidence_interval(small_xy):
+    """variant="conditional"/"joint" fit exactly as "c"/"j"; the interval is the
+    estimate plus and minus 1.96 standard errors at 95 %, wider at 99 %."""
+    X, y = small_xy
+    joint = MINDEEstimator(**dict(TINY, variant="joint")).fit(X, y)
+    j = MINDEEstimator(**dict(TINY, variant="j")).fit(X, y)
+    assert joint.estimates_ == j.estimates_
+    assert MINDEEstimator(**dict(TINY, variant="conditional")).fit(X, y).estimates_ == (
+        MINDEEstimator(**TINY).fit(X, y).estimates_
+    )
+    low, high = j.confidence_interval()
+    mi, se = j.mutual_information_, j.mutual_information_std_
+    assert low == pytest.approx(mi - 1.959964 * se) and high == pytest.approx(
+        mi + 1.959964 * se
+    )
+    low99, high99 = j.confidence_interval(0.99)
+    assert low99 < low < high < high99
+    with pytest.raises(ValueError, match="confidence_level"):
+        j.confidence_interval(1.5)
