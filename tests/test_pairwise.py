@@ -176,17 +176,21 @@ def test_n_jobs_and_a_progress_bar_give_the_same_numbers(data, serial, capsys):
 
 def test_a_dask_cluster_gives_the_same_numbers(data, serial):
     distributed = pytest.importorskip("distributed")
+    # two threads: with a single one, joblib's dask backend sees one core and runs
+    # every fit in this thread, without the cluster
     with (
         distributed.LocalCluster(
             n_workers=1,
-            threads_per_worker=1,
+            threads_per_worker=2,
             processes=False,
             dashboard_address=None,
         ) as cluster,
-        distributed.Client(cluster),
+        distributed.Client(cluster) as client,
         joblib.parallel_config(backend="dask"),
+        distributed.get_task_stream(client) as tasks,
     ):
         res = pairwise_mutual_information(data, estimator=tiny(), verbose=1)
+    assert tasks.data  # the fits ran on the cluster
     np.testing.assert_array_equal(serial.estimate, res.estimate)
     np.testing.assert_array_equal(serial.standard_error, res.standard_error)
 
