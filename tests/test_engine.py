@@ -433,3 +433,28 @@ def test_standard_reference_takes_out_the_bias_of_unregularised_networks():
     assert decayed[1].weight_decay_ > MAX_CORRECTED_WEIGHT_DECAY
     assert all(est.network_.reference.mi_bias == 0.0 for est in decayed)
 
+
+
+def test_draw_tail_share_and_its_warning():
+    """DrawTail keeps the largest 0.1 % of the draws over passes: an even reading
+    shares about 0.001, one heavy draw carries nearly all of it, and the warning
+    fires above 0.2 only, pointing at the caller."""
+    import warnings
+
+    from sklearn_minde import ConcentratedEstimateWarning
+    from sklearn_minde._reader import DrawTail, warn_if_concentrated
+
+    even = DrawTail(4000)
+    for _ in range(4):
+        even.add(torch.ones(1000))
+    assert even.share() == pytest.approx(4 / 4000)
+    heavy = DrawTail(4000)
+    for k in range(4):
+        heavy.add(torch.cat([torch.ones(999), torch.tensor([1e5 if k == 2 else 1.0])]))
+    assert heavy.share() > 0.95
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        warn_if_concentrated(even.share())
+        warn_if_concentrated(heavy.share())
+    assert [w.category for w in record] == [ConcentratedEstimateWarning]
+    assert record[0].filename == __file__
