@@ -489,7 +489,7 @@ class MINDEEstimator(BaseEstimator):
         """
         return mean_and_std(self.estimate_samples(X, y), self.n_train_)
 
-    def score_samples(self, X, y):
+    def log_likelihood_bound(self, X, y):
         """Per-sample lower bound on the log-likelihood of the densities the
         estimate uses, in nats, in the units of the data.
 
@@ -529,7 +529,7 @@ class MINDEEstimator(BaseEstimator):
         -------
         score : float
         """
-        return float(self.score_samples(X, y).mean())
+        return float(self.log_likelihood_bound(X, y).mean())
 
 
 def fit_together(estimators, data):

@@ -461,7 +461,7 @@ def test_small_data(xy, batch_size):
 
 # ----------------------------------------------------------- after fit: new data
 @pytest.mark.parametrize(
-    "method", ["estimate", "estimate_samples", "score", "score_samples"]
+    "method", ["estimate", "estimate_samples", "score", "log_likelihood_bound"]
 )
 def test_new_data_with_other_x_columns(fitted, xy, method):
     X, y = xy
@@ -499,7 +499,7 @@ def test_feature_names_mismatch_warns(xy):
 
 
 @pytest.mark.parametrize(
-    "method", ["estimate", "estimate_samples", "score", "score_samples"]
+    "method", ["estimate", "estimate_samples", "score", "log_likelihood_bound"]
 )
 def test_not_fitted(xy, method):
     with pytest.raises(NotFittedError):
