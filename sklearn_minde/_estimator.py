@@ -16,7 +16,7 @@ from ._reader import (
     likelihood_fn,
     mean_and_std,
     mi_fn,
-    normal_interval,
+    normal_quantile,
     read_member,
 )
 from ._runtime import fitted_device, on_device, torch_threads
@@ -443,11 +443,12 @@ class MINDEEstimator(BaseEstimator):
         values : ndarray of shape (n_samples,)
             In nats, float64.
         """
-        variant, sigma = make_variant(self.get_params()), sigma_value(self.get_params())
+        params = self.get_params()
+        variant, sigma = make_variant(params), sigma_value(params)
         terms = self._read_new(
             lambda networks: mi_fn(variant, networks, self.sde_, sigma), X, y
         )
-        return terms[chosen_term(self.get_params())]
+        return terms[chosen_term(params)]
 
     def confidence_interval(self, confidence_level=0.95):
         """A normal confidence interval for ``mutual_information_``.
@@ -467,9 +468,8 @@ class MINDEEstimator(BaseEstimator):
             In nats.
         """
         check_is_fitted(self)
-        return normal_interval(
-            self.mutual_information_, self.mutual_information_std_, confidence_level
-        )
+        half = normal_quantile(confidence_level) * self.mutual_information_std_
+        return self.mutual_information_ - half, self.mutual_information_ + half
 
     def estimate(self, X, y):
         """MI of new data under the fitted networks, with its standard error.

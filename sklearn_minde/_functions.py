@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-from scipy.stats import norm
 from sklearn.base import clone
 from sklearn.utils import (
     assert_all_finite,
@@ -33,6 +32,7 @@ from tqdm.auto import tqdm
 
 from ._data import DiscreteDataWarning
 from ._estimator import MINDEEstimator
+from ._reader import normal_quantile
 
 #: The start of the :class:`DiscreteDataWarning` message about y's columns; only
 #: that warning is silenced for a class label, X's discrete columns still warn.
@@ -112,7 +112,7 @@ class MIResult:
         ci : ConfidenceInterval
             A named tuple ``(low, high)``, in the unit of ``estimate``.
         """
-        half = _normal_quantile(confidence_level) * self.standard_error
+        half = normal_quantile(confidence_level) * self.standard_error
         return ConfidenceInterval(self.estimate - half, self.estimate + half)
 
 
@@ -178,7 +178,7 @@ class PairwiseMIResult:
             A named tuple ``(low, high)`` of two arrays shaped as ``estimate``, in
             its unit, NaN on the diagonal.
         """
-        half = _normal_quantile(confidence_level) * self.standard_error
+        half = normal_quantile(confidence_level) * self.standard_error
         return ConfidenceInterval(self.estimate - half, self.estimate + half)
 
     def plot(self, ax=None):
@@ -240,19 +240,6 @@ def _unit(base):
     """The name of the unit of logarithms in ``base`` (None: nats)."""
     base = math.e if base is None else float(base)
     return _UNITS[base] if base in _UNITS else f"log base {base:g}"
-
-
-def _normal_quantile(confidence_level):
-    """The standard normal quantile of ``(1 + confidence_level) / 2``."""
-    if not (
-        isinstance(confidence_level, int | float | np.floating)
-        and not isinstance(confidence_level, bool)
-        and 0 < confidence_level < 1
-    ):
-        raise ValueError(
-            f"confidence_level must be a number in (0, 1); got {confidence_level!r}."
-        )
-    return norm.ppf(0.5 + confidence_level / 2)
 
 
 def _one_seed(random_state):

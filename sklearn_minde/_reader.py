@@ -216,22 +216,24 @@ def warn_if_concentrated(share):
         )
 
 
-def normal_interval(estimate, std, confidence_level=0.95):
-    """``estimate`` plus and minus the normal quantile of ``confidence_level`` times
-    ``std``: ``(low, high)``.
+def normal_quantile(confidence_level):
+    """The standard normal quantile of ``(1 + confidence_level) / 2``: the half-width
+    of a normal confidence interval in standard errors.
 
     Raises
     ------
     ValueError
-        When ``confidence_level`` is not strictly between 0 and 1.
+        When ``confidence_level`` is not a number strictly between 0 and 1.
     """
-    if not 0 < confidence_level < 1:
+    if not (
+        isinstance(confidence_level, int | float | np.floating)
+        and not isinstance(confidence_level, bool)
+        and 0 < confidence_level < 1
+    ):
         raise ValueError(
-            "confidence_level must be strictly between 0 and 1; got "
-            f"{confidence_level!r}."
+            f"confidence_level must be a number in (0, 1); got {confidence_level!r}."
         )
-    half = NormalDist().inv_cdf(0.5 + confidence_level / 2) * std
-    return estimate - half, estimate + half
+    return NormalDist().inv_cdf(0.5 + confidence_level / 2)
 
 
 def crossfit_mean_and_std(parts, n_train=None):
