@@ -75,7 +75,7 @@ def auto_learning_rate(learning_rate):
 #: Passes over the training rows of ``max_iter="auto"``, by variant: MINDE-J's
 #: conditional calls learn more slowly than its joint one, so it trains twice as
 #: long.
-AUTO_EPOCHS = {"c": 128, "j": 256}
+AUTO_EPOCHS = {"c": 128, "j": 256, "marginal": 128}  # a fit without y: as MINDE-C
 
 
 def auto_max_iter(n_train, batch_size, epochs):

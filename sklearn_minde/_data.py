@@ -342,7 +342,8 @@ class Standardisation:
     @classmethod
     def fit(cls, X, y, rows, z_columns, normal_scores):
         """Fit on the rows ``rows`` of ``(X, y)``, checking and warning about the
-        data (:func:`scale_training_data`).
+        data (:func:`scale_training_data`); y may have 0 columns (a fit without
+        y).
 
         Returns
         -------
@@ -353,9 +354,10 @@ class Standardisation:
             maps = (fit_normal_scores(X[rows]), fit_normal_scores(y[rows]))
         fitted = cls(None, None, None, None, z_columns, *maps)
         X, y = fitted.normal_scores(X, y)
-        scaling = scale_training_data({"X": X[rows], "y": y[rows]})
+        arrays = {"X": X[rows], "y": y[rows]} if y.shape[1] else {"X": X[rows]}
+        scaling = scale_training_data(arrays)
         fitted.x_mean, fitted.x_scale = scaling["X"]
-        fitted.y_mean, fitted.y_scale = scaling["y"]
+        fitted.y_mean, fitted.y_scale = scaling.get("y", (np.zeros(0), np.ones(0)))
         return fitted
 
     def normal_scores(self, X, y):
@@ -369,15 +371,15 @@ class Standardisation:
         """The positions in X of the first variable's columns: all but Z's."""
         return np.delete(np.arange(len(self.x_scale)), self.z_columns)
 
-    def tensors(self, X, y, device, normal_scores=True):
-        """Float32 tensors ``(x, y, z)`` on ``device`` (z with 0 columns without a
-        Z); ``normal_scores=False`` for data already mapped."""
+    def tensors(self, X, y, device, normal_scores=True, dtype=torch.float32):
+        """Tensors ``(x, y, z)`` of ``dtype`` on ``device`` (z with 0 columns
+        without a Z); ``normal_scores=False`` for data already mapped."""
         if normal_scores:
             X, y = self.normal_scores(X, y)
         xs = standardise(X, self.x_mean, self.x_scale)
         ys = standardise(y, self.y_mean, self.y_scale)
         return tuple(
-            torch.as_tensor(a, dtype=torch.float32, device=device)
+            torch.as_tensor(a, dtype=dtype, device=device)
             for a in (xs[:, self.x_columns], ys, xs[:, self.z_columns])
         )
 

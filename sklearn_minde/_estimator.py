@@ -6,26 +6,51 @@ methods. The fit itself is the plan of ``_fit.py``; reading new data is
 """
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ._data import Standardisation
-from ._fit import chosen_term, fit_all, make_variant, member_groups, sigma_value
+from ._fit import (
+    chosen_term,
+    fit_all,
+    make_variant,
+    member_groups,
+    sigma_value,
+    without_y,
+)
 from ._reader import (
     likelihood_bound,
     likelihood_fn,
     mean_and_std,
     mi_fn,
     normal_quantile,
-    read_member,
+    read_keys,
+    read_rows,
 )
-from ._runtime import fitted_device, on_device, torch_threads
+from ._runtime import fitted_device, in_float64, torch_threads
 from ._validation import (
     PARAMETERS,
     check_new_y,
     check_parameters,
     conditioning_indices,
     validate_xy,
+)
+
+#: The fitted attributes of a fit with y, and of one without.
+MI_ATTRIBUTES = (
+    "estimates_",
+    "estimates_std_",
+    "mutual_information_",
+    "mutual_information_std_",
+    "mutual_information_curve_",
+    "mutual_information_std_curve_",
+)
+ENTROPY_ATTRIBUTES = (
+    "entropy_",
+    "entropy_std_",
+    "entropy_curve_",
+    "entropy_std_curve_",
 )
 
 
@@ -35,7 +60,9 @@ class MINDEEstimator(BaseEstimator):
     MINDE (Franzese et al., ICLR 2024) trains a noise-prediction network on the
     forward diffusion of ``(X, y)`` and reads Kullback-Leibler divergences, hence
     mutual information (MI) and entropies, off the difference of its scores. All
-    results are in nats. With ``conditioning_columns``, some columns of ``X`` form a
+    results are in nats. Fitted on X alone, it is a density model of X that
+    gives the entropy ``entropy_`` and per-row log-density bounds
+    (``score_samples``). With ``conditioning_columns``, some columns of ``X`` form a
     third variable Z and every estimate is conditional on it.
 
     The first eight parameters are the ones to consider. The rest, from ``sigma``
@@ -146,7 +173,7 @@ class MINDEEstimator(BaseEstimator):
     Attributes
     ----------
     mutual_information_ : float
-        MI estimate of the chosen variant and form, in nats.
+        MI estimate of the chosen variant and form, in nats (a fit with y).
     mutual_information_std_ : float
         Its standard error: Monte Carlo and sampling noise of the rows read and,
         at first order, of the training rows; with ``n_folds`` also the spread
@@ -157,11 +184,18 @@ class MINDEEstimator(BaseEstimator):
     entropies_ : dict of str to float
         Differential entropies in nats, in the units of the data (NaN with
         ``normal_scores``): ``"x"``, ``"x|y"`` (variant "c"); ``"xy"``, ``"x|y"``,
-        ``"y|x"``, ``"x"``, ``"y"`` (variant "j"); ``"x|z"``... with a Z.
+        ``"y|x"``, ``"x"``, ``"y"`` (variant "j"); ``"x"`` (a fit without y);
+        ``"x|z"``... with a Z.
+    entropies_std_ : dict of str to float
+        Their standard errors, as ``mutual_information_std_``.
+    entropy_, entropy_std_ : float
+        A fit without y only: ``H(X)`` (``H(X | Z)`` with a Z) in nats, in the
+        units of the data, and its standard error.
     member_estimates_ : ndarray of shape (n_members,)
         Each member's estimate on its own rows (one member without ``n_folds``).
     tail_share_ : float
-        Share of the estimate carried by its largest 0.1 % of Monte Carlo draws
+        Share of the estimate (the MI, or the entropy of a fit without y) carried
+        by its largest 0.1 % of Monte Carlo draws
         (largest over the members). Near 0.001 when the draws contribute evenly;
         a :class:`ConcentratedEstimateWarning` says when it exceeds 0.2.
     loss_curve_ : ndarray of shape (`n_iter_`,)
@@ -173,6 +207,9 @@ class MINDEEstimator(BaseEstimator):
         a longer fit would read more.
     mutual_information_std_curve_ : ndarray of shape (n_checks,)
         Its standard errors.
+    entropy_curve_, entropy_std_curve_ : ndarray of shape (n_checks,)
+        A fit without y only: the held-out entropy at each check and its standard
+        errors (the curves of the MI's place).
     check_steps_ : ndarray of shape (n_checks,)
         The training step after which each check ran.
     n_iter_ : int
@@ -312,22 +349,25 @@ class MINDEEstimator(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
+        tags.target_tags.required = False
         tags.target_tags.multi_output = True
         tags.non_deterministic = False
         return tags
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y):
-        """Train the score network on ``(X, y)`` and estimate MI and entropies.
+    def fit(self, X, y=None):
+        """Train the score network on ``(X, y)`` and estimate MI and entropies, or
+        on X alone and estimate its entropy.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             First variable, continuous, and the conditioning variable Z in the
             ``conditioning_columns``.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Second variable, continuous.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), or None
+            Second variable, continuous. None: a density model of X alone (of X
+            given Z with ``conditioning_columns``), which gives ``entropy_`` and
+            no MI; ``variant`` does not apply.
 
         Returns
         -------
@@ -338,9 +378,16 @@ class MINDEEstimator(BaseEstimator):
 
     def _validated(self, X, y):
         """``(X, y)`` validated for :meth:`fit`, the parameters checked and the
-        conditioning columns resolved."""
+        conditioning columns resolved; y None becomes 0 columns."""
         X, y = validate_xy(self, X, y, reset=True)
         check_parameters(self.get_params(deep=False), PARAMETERS)
+        if y is None:
+            if self.normal_scores:
+                raise ValueError(
+                    "normal_scores=True without y: the entropy of the normal "
+                    "scores is not that of the data. Fit with normal_scores=False."
+                )
+            y = np.empty((X.shape[0], 0), dtype=X.dtype)
         self.conditioning_columns_ = conditioning_indices(
             self.conditioning_columns,
             X.shape[1],
@@ -367,13 +414,22 @@ class MINDEEstimator(BaseEstimator):
         self.n_iter_, self.best_iter_ = first.n_iter, first.best_iter
         self.loss_curve_ = first.loss_curve
         self.validation_loss_curve_ = first.validation_loss_curve
-        self.mutual_information_curve_ = first.mi_curve
-        self.mutual_information_std_curve_ = first.mi_std_curve
         self.check_steps_, self.compiled_ = first.check_steps, first.compiled
-        self.estimates_, self.estimates_std_ = result.estimates, result.estimates_std
-        self.entropies_ = result.entropies
-        self.mutual_information_ = result.mutual_information
-        self.mutual_information_std_ = result.mutual_information_std
+        self.entropies_, self.entropies_std_ = result.entropies, result.entropies_std
+        for name in MI_ATTRIBUTES + ENTROPY_ATTRIBUTES:  # of an earlier fit
+            self.__dict__.pop(name, None)
+        if result.estimates:
+            self.estimates_ = result.estimates
+            self.estimates_std_ = result.estimates_std
+            self.mutual_information_ = result.value
+            self.mutual_information_std_ = result.value_std
+            self.mutual_information_curve_ = first.mi_curve
+            self.mutual_information_std_curve_ = first.mi_std_curve
+        else:  # fitted without y: the curves in the units of the data
+            self.entropy_, self.entropy_std_ = result.value, result.value_std
+            jacobian = scaling.log_scale()["x"]
+            self.entropy_curve_ = first.mi_curve + jacobian
+            self.entropy_std_curve_ = first.mi_std_curve
         self.member_estimates_ = result.member_estimates
         self.tail_share_ = result.tail_share
         return self
@@ -391,30 +447,44 @@ class MINDEEstimator(BaseEstimator):
             getattr(self, "y_normal_scores_", None),
         )
 
+    def _fitted_params(self):
+        """The parameters the fit ran with: those of the marginal variant when it
+        ran without y."""
+        params = self.get_params()
+        return params if len(self.y_scale_) else without_y(params)
+
     def _read_new(self, make_fn, X, y, small_times="clamp"):
         """Per-row terms of new data ``(X, y)``, validated here, averaged over the
-        members' networks (each reading every row with its own draws)."""
+        members' networks (each reading every row with its own draws). Without y,
+        y is absent from every call read (its values never reach the network)."""
         check_is_fitted(self)
         X, y = validate_xy(self, X, y, reset=False)
-        check_new_y(y, self.y_scale_.shape[0])
+        y_read = np.tile(self.y_mean_, (len(X), 1)) if y is None else y
+        check_new_y(y_read, self.y_scale_.shape[0])
         device = fitted_device(self.device_)
-        data = self._standardisation().tensors(X, y, device)
+        data = self._standardisation().tensors(X, y_read, device, dtype=torch.float64)
         groups = member_groups(self.networks_, self.n_networks_, self.n_folds)
+        read = data if y is not None else (data[0], data[2])  # what the calls see
+        parts = []
         with torch_threads(self.n_threads):
-            parts = [
-                read_member(
-                    make_fn(on_device(networks, device)),
-                    data,
-                    self.sde_,
-                    self.seed_,
-                    member,
-                    self.n_estimation_passes,
-                    device,
-                    small_times,
+            for member, networks in groups:
+                fn = make_fn(in_float64(networks, device))
+                keys = read_keys(read, self.seed_, member)
+                parts.append(
+                    read_rows(
+                        fn, data, keys, self.sde_, self.n_estimation_passes, small_times
+                    )
                 )
-                for member, networks in groups
-            ]
         return {k: np.mean([p[k] for p in parts], axis=0) for k in parts[0]}
+
+    def _check_fitted_with_y(self, method):
+        """Refuse ``method``, which reads MI, on a fit without y."""
+        check_is_fitted(self)
+        if not len(self.y_scale_):
+            raise ValueError(
+                f"{method} reads mutual information, but this estimator was fitted "
+                "without y (a density of X alone). Fit it on (X, y)."
+            )
 
     def estimate_samples(self, X, y):
         """Per-row terms of the MI estimate of new data; their mean is
@@ -429,9 +499,9 @@ class MINDEEstimator(BaseEstimator):
 
         A value is **not** the pointwise mutual information of the row, not even
         in expectation (a plain value is never negative with one network); only
-        the mean over rows estimates the MI. The draws come from one random stream
-        over the rows in order, seeded by ``seed_``: the same ``(X, y)`` gives the
-        same values, but a row's value depends on its position among the rows.
+        the mean over rows estimates the MI. A row's draws are seeded by
+        ``seed_`` and by the row's own values: the same row gives the same value
+        wherever it stands and whatever rows come with it.
 
         Parameters
         ----------
@@ -443,6 +513,9 @@ class MINDEEstimator(BaseEstimator):
         values : ndarray of shape (n_samples,)
             In nats, float64.
         """
+        self._check_fitted_with_y("estimate_samples")
+        if y is None:
+            raise ValueError("estimate_samples needs y: the MI is between X and y.")
         params = self.get_params()
         variant, sigma = make_variant(params), sigma_value(params)
         terms = self._read_new(
@@ -468,8 +541,12 @@ class MINDEEstimator(BaseEstimator):
             In nats.
         """
         check_is_fitted(self)
-        half = normal_quantile(confidence_level) * self.mutual_information_std_
-        return self.mutual_information_ - half, self.mutual_information_ + half
+        if len(self.y_scale_):
+            value, std = self.mutual_information_, self.mutual_information_std_
+        else:
+            value, std = self.entropy_, self.entropy_std_
+        half = normal_quantile(confidence_level) * std
+        return value - half, value + half
 
     def estimate(self, X, y):
         """MI of new data under the fitted networks, with its standard error.
@@ -487,49 +564,67 @@ class MINDEEstimator(BaseEstimator):
         std : float
             Its standard error, as ``mutual_information_std_``.
         """
-        return mean_and_std(self.estimate_samples(X, y), self.n_train_)
+        values = self.estimate_samples(X, y)
+        if len(values) < 2:
+            raise ValueError("estimate needs at least 2 rows for a standard error.")
+        return mean_and_std(values, self.n_train_)
 
-    def log_likelihood_bound(self, X, y):
-        """Per-sample lower bound on the log-likelihood of the densities the
-        estimate uses, in nats, in the units of the data.
+    def score_samples(self, X, y=None):
+        """Per-row lower bound on the log-density of the fitted model, in nats, in
+        the units of the data.
 
-        For variant "c" it bounds ``log p(x) + log p(x | y)``; for variant "j",
-        ``log p(x, y) + log p(x | y) + log p(y | x)``; each given Z as well with
-        ``conditioning_columns``.
+        With y, of the densities the estimate uses: ``log p(x) + log p(x | y)``
+        for variant "c", ``log p(x, y) + log p(x | y) + log p(y | x)`` for "j".
+        Without y, of X alone: ``log p(x)``, from a fit without y or from the
+        marginal score of variant "c" (variant "j" has no density of X alone).
+        Each is given Z as well with ``conditioning_columns``. A row's bound
+        depends on that row only (its draws are seeded by its values).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), or None
 
         Returns
         -------
         bound : ndarray of shape (n_samples,)
         """
-        variant = make_variant(self.get_params())
+        check_is_fitted(self)
+        params = self._fitted_params()
+        if y is not None and not len(self.y_scale_):
+            raise ValueError(
+                "This estimator was fitted without y: score_samples(X) reads the "
+                "density of X alone; do not pass y."
+            )
+        if y is None and make_variant(params).name == "j":
+            raise ValueError(
+                f"variant={self.variant!r} has no density of X alone: pass y, or fit "
+                "variant 'c' (or without y) to score X alone."
+            )
+        variant = make_variant(params if y is not None else without_y(params))
         terms = self._read_new(
             lambda networks: likelihood_fn(variant, networks, self.sde_), X, y, "drop"
         )
         log_scale = self._standardisation().log_scale()
         return likelihood_bound(terms["bound"], variant.calls, log_scale)
 
-    def score(self, X, y):
+    def score(self, X, y=None):
         """Mean held-out log-likelihood bound, in nats per sample; higher is better.
 
-        Comparable across SDE settings, network sizes and training lengths, hence
-        usable by GridSearchCV. It is not the MI estimate: a larger MI is not a
-        better model.
+        The mean of :meth:`score_samples`. Comparable across SDE settings, network
+        sizes and training lengths, hence usable by GridSearchCV. It is not the MI
+        estimate: a larger MI is not a better model.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), or None
 
         Returns
         -------
         score : float
         """
-        return float(self.log_likelihood_bound(X, y).mean())
+        return float(self.score_samples(X, y).mean())
 
 
 def fit_together(estimators, data):
@@ -544,8 +639,8 @@ def fit_together(estimators, data):
     Parameters
     ----------
     estimators : list of MINDEEstimator
-    data : list of (array-like, array-like)
-        The ``(X, y)`` of each estimator.
+    data : list of (array-like, array-like or None)
+        The ``(X, y)`` of each estimator (y None: a fit without y).
 
     Returns
     -------
@@ -556,7 +651,14 @@ def fit_together(estimators, data):
         est._validated(X, y) for est, (X, y) in zip(estimators, data, strict=True)
     ]
     fits = [
-        (est.get_params(deep=False), X, y, est.conditioning_columns_)
+        (
+            est.get_params(deep=False)
+            if y.shape[1]
+            else without_y(est.get_params(deep=False)),
+            X,
+            y,
+            est.conditioning_columns_,
+        )
         for est, (X, y) in zip(estimators, validated, strict=True)
     ]
     results = fit_all(fits)

@@ -27,7 +27,13 @@ from ._auto import (
 )
 from ._checks import warn_overfitting
 from ._data import Standardisation, divergence_causes
-from ._reader import mi_fn, read_member, summarise, warn_if_concentrated
+from ._reader import (
+    log_jacobian,
+    mi_fn,
+    read_member,
+    summarise,
+    warn_if_concentrated,
+)
 from ._reference import (
     GaussianReference,
     StandardReference,
@@ -38,19 +44,29 @@ from ._runtime import on_device, torch_threads
 from ._sde import VPSDE
 from ._training import TrainingConfig, TrainingJob, init_network, train, train_stacked
 from ._validation import check_fold_count, n_held_out
-from ._variants import VARIANTS, variant_name
+from ._variants import MARGINAL, VARIANTS, variant_name
 
 
 # ------------------------------------------------------------------- settings
 def make_variant(params):
-    """The variant of ``params["variant"]`` with its ``conditional_share``."""
+    """The variant of ``params["variant"]`` with its ``conditional_share``
+    (``"marginal"``: the fit without y)."""
     name = variant_name(params["variant"])
+    if name == MARGINAL.name:
+        return MARGINAL
     return type(VARIANTS[name])(params["conditional_share"])
 
 
+def without_y(params):
+    """``params`` for a fit without y: the marginal variant."""
+    return dict(params, variant=MARGINAL.name)
+
+
 def chosen_term(params):
-    """The per-row term of the chosen form: ``"mi"``, or ``"mi_sigma"`` with a
-    ``sigma``."""
+    """The per-row term of the chosen estimate: ``"mi"``, or ``"mi_sigma"`` with a
+    ``sigma``; ``"h_x"`` for a fit without y."""
+    if params["variant"] == MARGINAL.name:
+        return "h_x"
     return "mi" if params["sigma"] is None else "mi_sigma"
 
 
@@ -211,7 +227,8 @@ def prepare(params, X, y, z_columns):
     params : dict
         The estimator's parameters.
     X, y : ndarray
-        Validated arrays, y 2-D; Z's columns are in X.
+        Validated arrays, y 2-D (with 0 columns for a fit without y); Z's
+        columns are in X.
     z_columns : ndarray of int
         The positions of Z's columns in X.
 
@@ -308,10 +325,13 @@ class FitResult:
     standardisation : Standardisation
     training : list of TrainingResult
         One per network, member by member.
-    estimates, estimates_std, entropies : dict of str to float
-    mutual_information, mutual_information_std : float
-        Of the chosen form.
+    estimates, estimates_std, entropies, entropies_std : dict of str to float
+        The estimates are empty for a fit without y.
+    value, value_std : float
+        The chosen estimate and its standard error: the MI of the chosen form,
+        or for a fit without y the entropy of X.
     member_estimates : ndarray of shape (n_members,)
+        Each member's chosen estimate.
     tail_share : float
     """
 
@@ -321,10 +341,21 @@ class FitResult:
     estimates: dict
     estimates_std: dict
     entropies: dict
-    mutual_information: float
-    mutual_information_std: float
+    entropies_std: dict
+    value: float
+    value_std: float
     member_estimates: np.ndarray
     tail_share: float
+
+
+def chosen_key(variant, params, conditional):
+    """Where :func:`summarise` puts the chosen estimate: ``("estimates",
+    "minde_c")``... or, for a fit without y, ``("entropies", "x")`` (``"x|z"``
+    given a Z)."""
+    if variant is MARGINAL:
+        return "entropies", "x|z" if conditional else "x"
+    sigma = "" if params["sigma"] is None else "_sigma"
+    return "estimates", f"minde_{variant.name}{sigma}"
 
 
 def read(prepared, results):
@@ -359,23 +390,31 @@ def read(prepared, results):
     overfit = [r for r in results if r.overfit_iter is not None]
     if overfit:
         warn_overfitting(overfit[0], s.n_train, params["early_stopping"])
-    estimates, stds, entropies = summarise(
+    log_scale = prepared.standardisation.log_scale()
+    conditional = len(prepared.standardisation.z_columns) > 0
+    estimates, stds, entropies, entropies_std = summarise(
         read_terms,
         f"minde_{variant.name}",
-        prepared.standardisation.log_scale(),
-        conditional=len(prepared.standardisation.z_columns) > 0,
+        log_scale,
+        conditional=conditional,
         n_train=s.n_train,
     )
     if params["normal_scores"]:  # densities of the scores, not of the data
         entropies = dict.fromkeys(entropies, np.nan)
-    key = f"minde_{variant.name}" + ("" if params["sigma"] is None else "_sigma")
-    if not np.isfinite(estimates[key]):
+        entropies_std = dict.fromkeys(entropies_std, np.nan)
+    where, key = chosen_key(variant, params, conditional)
+    value, value_std = {
+        "estimates": (estimates, stds),
+        "entropies": (entropies, entropies_std),
+    }[where]
+    if not np.isfinite(value[key]):
         x, y = prepared.members[0][1][:2]
         raise FloatingPointError(
-            "The MI estimate is not finite: the network is unusable on these data. "
+            "The estimate is not finite: the network is unusable on these data. "
             + divergence_causes(x, y, s.config.learning_rate)
         )
     warn_if_concentrated(max(shares))
+    offset = log_jacobian("x", log_scale) if variant is MARGINAL else 0.0
     return FitResult(
         settings=s,
         standardisation=prepared.standardisation,
@@ -383,9 +422,10 @@ def read(prepared, results):
         estimates=estimates,
         estimates_std=stds,
         entropies=entropies,
-        mutual_information=estimates[key],
-        mutual_information_std=stds[key],
-        member_estimates=np.array([t[term].mean() for t in read_terms]),
+        entropies_std=entropies_std,
+        value=value[key],
+        value_std=value_std[key],
+        member_estimates=np.array([t[term].mean() + offset for t in read_terms]),
         tail_share=max(shares),
     )
 

@@ -54,12 +54,49 @@ class ConfidenceInterval(NamedTuple):
 
 
 @dataclass(frozen=True)
-class MIResult:
+class _Estimate:
+    """An estimate with its standard error, in the unit of ``base``."""
+
+    estimate: float
+    standard_error: float
+    base: float | None = None
+    estimator: MINDEEstimator = field(default=None, repr=False, compare=False)
+
+    @property
+    def unit(self):
+        """The unit of ``estimate``: ``"nats"``, ``"bits"``, ``"hartleys"``, or
+        ``"log base b"`` for another base b."""
+        return _unit(self.base)
+
+    def confidence_interval(self, confidence_level=0.95):
+        """Confidence interval from the normal approximation.
+
+        ``estimate -/+ q * standard_error``, with ``q`` the standard normal quantile
+        of ``(1 + confidence_level) / 2``. It covers the noise that the standard
+        error measures (Monte Carlo, held-out and training rows), not a bias that
+        every fit of the same estimator shares.
+
+        Parameters
+        ----------
+        confidence_level : float, default=0.95
+            In ``(0, 1)``.
+
+        Returns
+        -------
+        ci : ConfidenceInterval
+            A named tuple ``(low, high)``, in the unit of ``estimate``.
+        """
+        half = normal_quantile(confidence_level) * self.standard_error
+        return ConfidenceInterval(self.estimate - half, self.estimate + half)
+
+
+@dataclass(frozen=True)
+class MIResult(_Estimate):
     """Result of :func:`mutual_information`: an estimate and its standard error.
 
     Made by :func:`mutual_information`; each parameter is an attribute of the
     same name, frozen. ``unit`` names the unit and :meth:`confidence_interval`
-    gives an interval.
+    gives an interval (whose lower bound may be negative).
 
     Parameters
     ----------
@@ -82,38 +119,36 @@ class MIResult:
         ``"nats"``, ``"bits"``, ``"hartleys"`` (base 10), or ``"log base b"``.
     """
 
-    estimate: float
-    standard_error: float
-    base: float | None = None
-    estimator: MINDEEstimator = field(default=None, repr=False, compare=False)
     classes: np.ndarray | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def unit(self):
-        """The unit of ``estimate``: ``"nats"``, ``"bits"``, ``"hartleys"``, or
-        ``"log base b"`` for another base b."""
-        return _unit(self.base)
 
-    def confidence_interval(self, confidence_level=0.95):
-        """Confidence interval of the MI from the normal approximation.
+@dataclass(frozen=True)
+class EntropyResult(_Estimate):
+    """Result of :func:`entropy`: a differential entropy and its standard error.
 
-        ``estimate -/+ q * standard_error``, with ``q`` the standard normal quantile
-        of ``(1 + confidence_level) / 2``. It covers the noise that the standard
-        error measures (Monte Carlo, held-out and training rows), not a bias that
-        every fit of the same estimator shares; the lower bound may be negative.
+    Made by :func:`entropy`; each parameter is an attribute of the same name,
+    frozen. ``unit`` names the unit and :meth:`confidence_interval` gives an
+    interval.
 
-        Parameters
-        ----------
-        confidence_level : float, default=0.95
-            In ``(0, 1)``.
+    Parameters
+    ----------
+    estimate : float
+        The differential entropy ``H(X)`` (or ``H(X | Z)``) in the unit of
+        ``base``, in the units of the data: it changes with their scale and may be
+        negative.
+    standard_error : float
+        Its standard error, in the same unit (the fitted estimator's
+        ``entropy_std_``, converted).
+    base : float or None, default=None
+        The base of the logarithm: None for natural logarithms (nats), 2 for bits.
+    estimator : MINDEEstimator, default=None
+        The estimator fitted on X alone. Its attributes stay in nats.
 
-        Returns
-        -------
-        ci : ConfidenceInterval
-            A named tuple ``(low, high)``, in the unit of ``estimate``.
-        """
-        half = normal_quantile(confidence_level) * self.standard_error
-        return ConfidenceInterval(self.estimate - half, self.estimate + half)
+    Attributes
+    ----------
+    unit : str
+        ``"nats"``, ``"bits"``, ``"hartleys"`` (base 10), or ``"log base b"``.
+    """
 
 
 @dataclass(frozen=True, eq=False)
@@ -493,6 +528,65 @@ def mutual_information(
     )
 
 
+def entropy(x, *, z=None, base=None, estimator=None, random_state=None):
+    """Differential entropy ``H(X)``, or ``H(X | Z)``, estimated by MINDE.
+
+    Fits a clone of ``estimator`` on x alone (a density model of X; with z in
+    extra columns, as its ``conditioning_columns``) and returns the entropy with
+    its standard error, in the units of the data, in the style of
+    :func:`scipy.stats.entropy`.
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples,) or (n_samples, d_x)
+        The variable, continuous.
+    z : array-like of shape (n_samples,) or (n_samples, d_z), default=None
+        The conditioning variable, continuous; None for ``H(X)``.
+    base : float or None, default=None
+        The base of the logarithm: None for nats, 2 for bits.
+    estimator : MINDEEstimator or None, default=None
+        The configured estimator to clone; None for ``MINDEEstimator()``. Its
+        ``variant`` does not apply (one density, of X), ``normal_scores`` must be
+        False, and its ``conditioning_columns`` is replaced: use ``z``.
+    random_state : int, RandomState instance or None, default=None
+        Set on the clone; None keeps the estimator's own ``random_state``.
+
+    Returns
+    -------
+    result : EntropyResult
+        ``estimate`` and ``standard_error`` in the unit of ``base``,
+        ``confidence_interval()`` and the fitted ``estimator``.
+
+    Raises
+    ------
+    ValueError
+        When x and z do not have the same number of rows or hold non-finite
+        values, or when ``base`` is not positive or is 1.
+
+    See Also
+    --------
+    MINDEEstimator : ``fit(X)`` without y gives ``entropy_``.
+    mutual_information : The MI of two variables.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_minde import MINDEEstimator, entropy
+    >>> x = np.random.default_rng(0).normal(size=(500, 2))
+    >>> res = entropy(x, random_state=0, estimator=MINDEEstimator(max_iter=50))
+    >>> res.unit
+    'nats'
+    """
+    scale = _log_base(base)
+    x = _as_2d(x, "x")
+    z = None if z is None else _as_2d(z, "z")
+    _check_rows(x=x, z=z)
+    columns = None if z is None else list(range(x.shape[1], x.shape[1] + z.shape[1]))
+    est = _configured(estimator, random_state, columns)
+    est.fit(x if z is None else np.hstack([x, z]))
+    return EntropyResult(est.entropy_ / scale, est.entropy_std_ / scale, base, est)
+
+
 def _column_mi(est, column, y, classes):
     """The MI estimate, in nats, of one fit of ``est`` on a column against y."""
     return _fit(est, column, y, classes).mutual_information_
@@ -550,7 +644,9 @@ def mutual_info_regression(
     n_jobs : int or None, default=None
         Fits run at once, as in :class:`joblib.Parallel`: None is one unless a
         :func:`joblib.parallel_config` context says otherwise, -1 is all CPUs.
-        Each fit uses ``estimator``'s ``n_threads`` torch threads.
+        Each fit uses ``estimator``'s ``n_threads`` torch threads. Each worker
+        process first imports torch (a few seconds), so more jobs pay off when
+        the fits take longer than that.
     estimator : MINDEEstimator or None, default=None
         The configured estimator to clone for every feature; None for
         ``MINDEEstimator()``. A cheaper one (a smaller ``max_iter``) cuts the
@@ -789,7 +885,9 @@ def pairwise_mutual_information(
     n_jobs : int or None, default=None
         Fits run at once, as in :class:`joblib.Parallel`: None is one unless a
         :func:`joblib.parallel_config` context says otherwise, -1 is all CPUs.
-        Each fit uses ``estimator``'s ``n_threads`` torch threads.
+        Each fit uses ``estimator``'s ``n_threads`` torch threads. Each worker
+        process first imports torch (a few seconds), so more jobs pay off when
+        the fits take longer than that.
     base : float or None, default=None
         The base of the logarithm, as in :func:`scipy.stats.entropy`: None for
         nats, 2 for bits.

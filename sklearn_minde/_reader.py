@@ -11,8 +11,8 @@ import numpy as np
 import torch
 
 from ._auto import estimation_passes
-from ._runtime import make_generator, warn
-from ._sde import draw_noise
+from ._runtime import make_generator, row_keys, stream_seed, warn
+from ._sde import draw_noise, draw_noise_for_rows
 from ._variants import DIFFUSED
 
 #: Rows per forward pass (bounds memory on large held-out sets).
@@ -20,9 +20,7 @@ CHUNK = 16384
 
 
 @torch.no_grad()
-def per_sample_terms(
-    fn, x, y, z, sde, n_passes, generator, small_times="clamp", tail_of=None
-):
+def per_sample_terms(fn, x, y, z, n_passes, draw, tail_of=None):
     """Average per-row terms over Monte Carlo passes, chunk by chunk.
 
     Parameters
@@ -31,14 +29,12 @@ def per_sample_terms(
         ``fn(x, y, z, t, eps_x, eps_y)`` returning a dict of per-row tensors.
     x, y, z : torch.Tensor of shape (n, d_x), (n, d_y), (n, d_z)
         Standardised rows; z is the conditioning variable (``d_z = 0`` without one).
-    sde : VPSDE
     n_passes : int
         Passes over the rows; each draws one time and one noise per row.
-    generator : torch.Generator
-        On the device of ``x``.
-    small_times : {"clamp", "drop"}, default="clamp"
-        How the times below ``t_eps`` are read (:meth:`VPSDE.sample_time`):
-        ``"clamp"`` for the estimates, ``"drop"`` for the likelihood bound.
+    draw : callable
+        ``draw(pass_index, rows, x_chunk, y_chunk)`` returning ``(t, eps_x,
+        eps_y)`` for the rows ``rows`` (a slice): :func:`stream_draws` or
+        :func:`keyed_draws`.
     tail_of : str or None, default=None
         A term whose draws :func:`tail_share` measures.
 
@@ -50,13 +46,12 @@ def per_sample_terms(
         With ``tail_of`` only: the :func:`tail_share` of that term's draws.
     """
     total, tail = {}, DrawTail(x.shape[0] * n_passes)
-    for _ in range(n_passes):
-        parts = [
-            fn(xc, yc, zc, *draw_noise(xc, yc, sde, generator, small_times))
-            for xc, yc, zc in zip(
-                x.split(CHUNK), y.split(CHUNK), z.split(CHUNK), strict=True
-            )
-        ]
+    for pass_index in range(n_passes):
+        parts = []
+        for start in range(0, x.shape[0], CHUNK):
+            rows = slice(start, start + CHUNK)
+            xc, yc, zc = x[rows], y[rows], z[rows]
+            parts.append(fn(xc, yc, zc, *draw(pass_index, rows, xc, yc)))
         for k in parts[0]:
             total[k] = total.get(k, 0) + torch.cat([p[k] for p in parts])
             if k == tail_of:
@@ -64,6 +59,44 @@ def per_sample_terms(
     scale = 1.0 / n_passes
     terms = {k: (v * scale).double().cpu().numpy() for k, v in total.items()}
     return terms if tail_of is None else (terms, tail.share())
+
+
+def stream_draws(sde, generator, small_times="clamp"):
+    """Draws from one random stream over the rows in order (the fit's reading of
+    its held-out rows): a row's draws depend on its position.
+
+    ``small_times`` is how the times below ``t_eps`` are read
+    (:meth:`VPSDE.sample_time`): ``"clamp"`` for the estimates, ``"drop"`` for
+    the likelihood bound.
+    """
+
+    def draw(pass_index, rows, x, y):
+        return draw_noise(x, y, sde, generator, small_times)
+
+    return draw
+
+
+def keyed_draws(keys, sde, small_times="clamp"):
+    """Draws keyed by each row (the readings of new data): a row's draws depend
+    on its key (:func:`read_keys`) and the pass only, not on the other rows or on
+    its position (:func:`~sklearn_minde._sde.draw_noise_for_rows`); in the dtype
+    of the rows."""
+
+    def draw(pass_index, rows, x, y):
+        d_x, d_y = x.shape[1], y.shape[1]
+        return draw_noise_for_rows(
+            keys[rows], pass_index, d_x, d_y, sde, x.device, small_times, x.dtype
+        )
+
+    return draw
+
+
+def read_keys(tensors, seed, member):
+    """The keys of the rows of ``tensors`` (the standardised values the network
+    reads, e.g. ``(x, y, z)``) for the reading of ``member`` of a fit seeded with
+    ``seed``: data that standardise to the same values get the same draws."""
+    arrays = [t.double().cpu().numpy() for t in tensors]
+    return row_keys(arrays, stream_seed(seed, "estimation", member))
 
 
 def mi_fn(variant, networks, sde, sigma):
@@ -90,10 +123,19 @@ def read_member(
     fn, data, sde, seed, member, n_passes, device, small_times="clamp", tail_of=None
 ):
     """:func:`per_sample_terms` of one member on ``data = (x, y, z)``, with the
-    member's estimation stream and ``n_passes`` resolved for these rows."""
+    member's estimation stream over the rows in order and ``n_passes`` resolved
+    for these rows (the fit's reading of its held-out rows)."""
     generator = make_generator(seed, "estimation", device, member)
     passes = estimation_passes(n_passes, len(data[0]))
-    return per_sample_terms(fn, *data, sde, passes, generator, small_times, tail_of)
+    draw = stream_draws(sde, generator, small_times)
+    return per_sample_terms(fn, *data, passes, draw, tail_of)
+
+
+def read_rows(fn, data, keys, sde, n_passes, small_times="clamp"):
+    """:func:`per_sample_terms` of new rows ``data = (x, y, z)``, each drawing
+    from its key (:func:`keyed_draws`), ``n_passes`` resolved for these rows."""
+    passes = estimation_passes(n_passes, len(data[0]))
+    return per_sample_terms(fn, *data, passes, keyed_draws(keys, sde, small_times))
 
 
 class DrawTail:
@@ -193,7 +235,7 @@ MAX_TAIL_SHARE = 0.2
 
 
 class ConcentratedEstimateWarning(UserWarning):
-    """A few Monte Carlo draws carry a large share of the MI estimate.
+    """A few Monte Carlo draws carry a large share of the estimate.
 
     The estimate and its standard error then rest on those draws (see
     ``tail_share_``). Heavy-tailed data can have genuinely heavy pointwise MI;
@@ -209,7 +251,7 @@ def warn_if_concentrated(share):
     if share > MAX_TAIL_SHARE:
         warn(
             f"The largest {TAIL_FRACTION:.1%} of the Monte Carlo draws carry "
-            f"{share:.0%} of the MI estimate: it rests on a few draws. With heavy-"
+            f"{share:.0%} of the estimate: it rests on a few draws. With heavy-"
             "tailed data this can be genuine; otherwise more rows, a larger "
             "n_estimation_passes or cross-fitting (n_folds) steady it.",
             ConcentratedEstimateWarning,
@@ -271,7 +313,7 @@ def crossfit_mean_and_std(parts, n_train=None):
 
 
 def summarise(terms, name, log_scale, conditional=False, n_train=None):
-    """Estimates, standard errors and entropies from per-row terms.
+    """Estimates, entropies and their standard errors from per-row terms.
 
     Parameters
     ----------
@@ -292,26 +334,31 @@ def summarise(terms, name, log_scale, conditional=False, n_train=None):
     Returns
     -------
     estimates, stds : dict of str to float
-        Standard errors by :func:`crossfit_mean_and_std`.
-    entropies : dict of str to float
-        In the units of the original data.
+        The MI estimates among the terms (none for a fit without y); standard
+        errors by :func:`crossfit_mean_and_std`.
+    entropies, entropies_std : dict of str to float
+        In the units of the original data, with their standard errors.
     """
+    forms = {"mi": name, "mi_sigma": f"{name}_sigma"}
     stats = {
-        name: crossfit_mean_and_std([t["mi"] for t in terms], n_train),
-        f"{name}_sigma": crossfit_mean_and_std([t["mi_sigma"] for t in terms], n_train),
+        forms[k]: crossfit_mean_and_std([t[k] for t in terms], n_train)
+        for k in forms
+        if k in terms[0]
     }
-    entropies = {
-        (given_z(k[2:]) if conditional else k[2:]): float(
-            np.concatenate([t[k] for t in terms]).mean()
-            + log_jacobian(entropy_variables(k[2:]), log_scale)
-        )
-        for k in terms[0]
-        if k.startswith("h_")
-    }
+    entropy_stats = {}
+    for k in terms[0]:
+        if k.startswith("h_"):
+            mean, std = crossfit_mean_and_std([t[k] for t in terms], n_train)
+            jacobian = log_jacobian(entropy_variables(k[2:]), log_scale)
+            entropy_stats[given_z(k[2:]) if conditional else k[2:]] = (
+                mean + jacobian,
+                std,
+            )
     return (
         {k: m for k, (m, _) in stats.items()},
         {k: s for k, (_, s) in stats.items()},
-        entropies,
+        {k: m for k, (m, _) in entropy_stats.items()},
+        {k: s for k, (_, s) in entropy_stats.items()},
     )
 
 

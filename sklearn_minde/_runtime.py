@@ -50,6 +50,54 @@ def make_generator(seed, name, device, member=None):
     return torch.Generator(device=device).manual_seed(stream_seed(seed, name, member))
 
 
+# --------------------------------------------------------------- row-keyed draws
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX = (np.uint64(30), np.uint64(0xBF58476D1CE4E5B9), np.uint64(27))
+_MIX2 = (np.uint64(0x94D049BB133111EB), np.uint64(31))
+
+
+def splitmix64(v):
+    """The SplitMix64 finaliser of an array of uint64: a bijection in which every
+    output bit depends on every input bit (wraps modulo 2**64)."""
+    v = (v ^ (v >> _MIX[0])) * _MIX[1]
+    v = (v ^ (v >> _MIX[2])) * _MIX2[0]
+    return v ^ (v >> _MIX2[1])
+
+
+def row_keys(arrays, seed):
+    """A 64-bit key per row, a hash of the row's values and of ``seed``.
+
+    Equal rows get equal keys wherever they stand, so draws made from the keys
+    (:func:`row_uniforms`) follow a row, not its position.
+
+    Parameters
+    ----------
+    arrays : list of ndarray of shape (n, d_k)
+        The row's columns, array by array (read as float64; -0.0 as 0.0).
+    seed : int
+        A 64-bit seed, e.g. :func:`stream_seed`.
+
+    Returns
+    -------
+    ndarray of shape (n,), uint64
+    """
+    keys = np.full(len(arrays[0]), np.uint64(seed), dtype=np.uint64)
+    for a in arrays:
+        bits = np.ascontiguousarray(np.asarray(a, dtype=np.float64) + 0.0)
+        for column in bits.view(np.uint64).T:
+            keys = splitmix64((keys ^ column) + _GOLDEN)
+    return keys
+
+
+def row_uniforms(keys, start, count):
+    """Uniforms in (0, 1), a counter-based stream per key: shape
+    ``(len(keys), count)``, the draws ``start`` to ``start + count - 1`` of each
+    key's stream (SplitMix64 over ``key + counter * golden ratio``)."""
+    counters = np.arange(start + 1, start + count + 1, dtype=np.uint64) * _GOLDEN
+    bits = splitmix64(keys[:, None] + counters[None, :])
+    return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+
+
 _GLOBAL_RNG = threading.Lock()
 
 
@@ -98,6 +146,14 @@ def on_device(networks, device):
     if device.type == "cpu":
         return networks
     return [copy.deepcopy(net).to(device) for net in networks]
+
+
+def in_float64(networks, device):
+    """Copies of the networks in float64 on ``device``: new data are read in float64,
+    where a row's value does not depend on the size of the batch it is read in."""
+    return [
+        copy.deepcopy(net).to(device=device, dtype=torch.float64) for net in networks
+    ]
 
 
 @contextmanager

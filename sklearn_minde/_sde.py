@@ -8,6 +8,9 @@ are tensors of shape
 import math
 
 import torch
+from scipy.special import ndtri
+
+from ._runtime import row_uniforms
 
 
 class VPSDE:
@@ -111,6 +114,11 @@ class VPSDE:
         t : torch.Tensor of shape (n, 1)
         """
         u = torch.rand(n, 1, generator=generator, device=device)
+        return self.time_from_uniform(u, small_times)
+
+    def time_from_uniform(self, u, small_times="flat"):
+        """The times of uniforms ``u`` on (0, 1) (the inverse of ``q``'s CDF): what
+        :meth:`sample_time` draws, from given uniforms."""
         if not self.importance_sampling:
             return self.t_eps + u * (self.T - self.t_eps)
         z, flat = self.normaliser, self.flat_mass
@@ -155,3 +163,22 @@ def draw_noise(x, y, sde, generator, small_times="flat"):
     ex = torch.randn(x.shape, generator=generator, device=x.device)
     ey = torch.randn(y.shape, generator=generator, device=y.device)
     return t, ex, ey
+
+
+def draw_noise_for_rows(
+    keys, pass_index, d_x, d_y, sde, device, small_times="clamp", dtype=torch.float32
+):
+    """One diffusion time and one noise per row, drawn from the rows' keys: the draws
+    of a row depend on its key (:func:`~sklearn_minde._runtime.row_keys`) and on
+    ``pass_index`` only, not on the other rows or on its position among them.
+
+    Returns
+    -------
+    t : torch.Tensor of shape (n, 1)
+    eps_x, eps_y : torch.Tensor of shape (n, d_x), (n, d_y)
+    """
+    count = 1 + d_x + d_y
+    u = row_uniforms(keys, pass_index * count, count)
+    t = torch.as_tensor(u[:, :1], dtype=dtype, device=device)
+    eps = torch.as_tensor(ndtri(u[:, 1:]), dtype=dtype, device=device)
+    return sde.time_from_uniform(t, small_times), eps[:, :d_x], eps[:, d_x:]

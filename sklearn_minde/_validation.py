@@ -82,16 +82,18 @@ def validate_xy(estimator, X, y, reset):
     estimator : MINDEEstimator
         Receives ``n_features_in_`` (and ``feature_names_in_``) when ``reset``.
     X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets), or None
     reset : bool
-        True in ``fit``, False when scoring or estimating on new data.
+        True in ``fit`` (which needs 2 rows), False when scoring or estimating on
+        new data (1 row will do).
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
         float64, or float32 if given so.
-    y : ndarray of shape (n_samples, n_targets)
-        Floating point, float32 only if both X and y fit in it exactly.
+    y : ndarray of shape (n_samples, n_targets) or None
+        Floating point, float32 only if both X and y fit in it exactly; None when
+        given None.
 
     Raises
     ------
@@ -104,7 +106,16 @@ def validate_xy(estimator, X, y, reset):
             "MINDEEstimator does not accept sparse input: densities of continuous "
             "variables are estimated, so pass dense arrays (e.g. X.toarray())."
         )
-    if y is not None and np.ndim(y) == 2 and np.shape(y)[1] == 0:
+    if y is None:
+        X = validate_data(
+            estimator,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=2 if reset else 1,
+        )
+        return X, None
+    if np.ndim(y) == 2 and np.shape(y)[1] == 0:
         raise ValueError("y has 0 columns: it needs at least one variable.")
     X, y = validate_data(
         estimator,
@@ -114,7 +125,7 @@ def validate_xy(estimator, X, y, reset):
         multi_output=True,
         y_numeric=True,
         dtype=[np.float64, np.float32],
-        ensure_min_samples=2,
+        ensure_min_samples=2 if reset else 1,
     )
     y = np.asarray(y, dtype=np.result_type(X.dtype, y.dtype))  # no precision lost
     return X, y.reshape(-1, 1) if y.ndim == 1 else y

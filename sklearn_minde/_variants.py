@@ -447,6 +447,37 @@ class JointVariant(_Variant):
         }
 
 
+class MarginalVariant(_Variant):
+    """The density of X alone (a fit without y): X is diffused and y absent, the
+    unconditional call of MINDE-C and its only one.
+
+    ``H(X)``; entropy ``"x"``. Fitted on data whose y has no columns; a MINDE-C
+    network reads it too, its y absent.
+    """
+
+    name = "marginal"
+    calls = ((DIFFUSED, ABSENT),)
+    densities = "log p(x)"
+
+    @property
+    def mixture(self):
+        """Every training row trains the one call."""
+        return (1.0,)
+
+    def mi_terms(self, network, x, y, z, t, eps_x, eps_y, sde, sigma):
+        """Per-sample terms of the entropy.
+
+        Returns
+        -------
+        dict of str to torch.Tensor of shape (n,)
+            ``"h_x"``.
+        """
+        _, (kl,), _, (nll,), _, _ = self.kl_terms(
+            network, x, y, z, t, eps_x, eps_y, sde, sigma
+        )
+        return {"h_x": nll - kl}
+
+
 #: The variants with their default training mixture, by name.
 VARIANTS = {"c": ConditionalVariant(), "j": JointVariant()}
 
@@ -454,7 +485,11 @@ VARIANTS = {"c": ConditionalVariant(), "j": JointVariant()}
 LONG_NAMES = {"conditional": "c", "joint": "j"}
 
 
+#: The variant of a fit without y (not a choice of ``variant``).
+MARGINAL = MarginalVariant()
+
+
 def variant_name(variant):
     """The short name of ``variant``: ``"conditional"`` -> ``"c"``, ``"joint"`` ->
-    ``"j"``; a short name is returned as it is."""
+    ``"j"``; a short name (or ``"marginal"``) is returned as it is."""
     return LONG_NAMES.get(variant, variant)

@@ -16,6 +16,13 @@ TINY = dict(
     hidden_dim=8, max_iter=20, n_estimation_passes=1, device="cpu", random_state=0
 )
 
+#: Marks for test modules whose TINY fits read a few draws and over-fit a little,
+#: where the tests are about the API: the fit warnings are expected there.
+QUIET_FITS = [
+    pytest.mark.filterwarnings("ignore::sklearn_minde.OverfittingWarning"),
+    pytest.mark.filterwarnings("ignore::sklearn_minde.ConcentratedEstimateWarning"),
+]
+
 #: A slightly bigger configuration for tests that need a model that learned something.
 SMALL = dict(
     hidden_dim=16,

@@ -197,11 +197,11 @@ def test_pipeline(small_xy):
 
 # ---------------------------------------------------------- score and estimate
 @pytest.mark.parametrize("variant", ["c", "j"])
-def test_score_is_the_mean_log_likelihood_bound(small_xy, variant):
-    """score(X, y) is a finite float equal to the mean of log_likelihood_bound."""
+def test_score_is_the_mean_score_samples(small_xy, variant):
+    """score(X, y) is a finite float equal to the mean of score_samples."""
     X, y = small_xy
     est = MINDEEstimator(variant=variant, **TINY).fit(X, y)
-    bound = est.log_likelihood_bound(X, y)
+    bound = est.score_samples(X, y)
     assert isinstance(bound, np.ndarray) and bound.shape == (len(X),)
     score = est.score(X, y)
     assert isinstance(score, float) and math.isfinite(score)
@@ -508,16 +508,19 @@ def test_crossfit_standard_error_adds_the_spread_between_members():
 def test_normal_scores_make_the_estimate_invariant_to_monotone_maps(small_xy):
     """With normal_scores=True a strictly monotone map of a column leaves the
     training rows' scores, hence the fit, unchanged; entropies are NaN (they are
-    not invariant), and new data go through the same map."""
+    not invariant), and new data go through the same map. The readings draw
+    from the rows' own values, so they agree within their Monte Carlo noise."""
     X, y = small_xy
-    params = dict(TINY, max_iter=60, normal_scores=True)
+    params = dict(TINY, max_iter=60, normal_scores=True, n_estimation_passes=8)
     a = MINDEEstimator(**params).fit(X, y)
     b = MINDEEstimator(**params).fit(np.sinh(3 * X), np.exp(y))
     np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
-    assert b.mutual_information_ == pytest.approx(a.mutual_information_, rel=0.05)
+    tol = 3 * math.hypot(a.mutual_information_std_, b.mutual_information_std_)
+    assert abs(b.mutual_information_ - a.mutual_information_) < tol
     assert all(np.isnan(v) for v in b.entropies_.values())
-    assert b.estimate(np.sinh(3 * X), np.exp(y))[0] == pytest.approx(
-        a.estimate(X, y)[0], rel=0.05)
+    mi_b, std_b = b.estimate(np.sinh(3 * X), np.exp(y))
+    mi_a, std_a = a.estimate(X, y)
+    assert abs(mi_b - mi_a) < 3 * math.hypot(std_a, std_b)
     plain = MINDEEstimator(**dict(params, normal_scores=False)).fit(X, y)
     assert np.isfinite(list(plain.entropies_.values())).all()
 

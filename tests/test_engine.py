@@ -19,12 +19,14 @@ from sklearn_minde._fit import training_config
 from sklearn_minde._reader import (
     call_variables,
     entropy_variables,
+    keyed_draws,
     likelihood_bound,
     log_jacobian,
     per_sample_terms,
+    stream_draws,
     summarise,
 )
-from sklearn_minde._runtime import STREAMS, make_generator, stream_seed
+from sklearn_minde._runtime import STREAMS, make_generator, row_keys, stream_seed
 from sklearn_minde._sde import VPSDE
 from sklearn_minde._training import TrainingConfig, init_network, train
 from sklearn_minde._variants import (
@@ -170,10 +172,14 @@ def test_unit_correction_is_one_rule_for_entropies_and_likelihoods():
         "mi_sigma": np.array([2.0, 2.0]),
         "h_x|y": np.array([0.0, 1.0]),
     }
-    est, std, ent = summarise([terms], "minde_c", log_scale)
+    est, std, ent, ent_std = summarise([terms], "minde_c", log_scale)
     assert est == {"minde_c": 2.0, "minde_c_sigma": 2.0}
     assert std["minde_c"] == pytest.approx(1.0) and std["minde_c_sigma"] == 0.0
     assert ent == {"x|y": pytest.approx(0.5 + 2.0)}
+    assert ent_std == {"x|y": pytest.approx(0.5)}
+    # a fit without y has entropies only
+    est, std, ent, _ = summarise([{"h_x": np.array([1.0, 2.0])}], "minde_m", log_scale)
+    assert est == std == {} and ent == {"x": pytest.approx(1.5 + 2.0)}
 
 
 def test_per_sample_terms_averages_passes_over_chunks(monkeypatch):
@@ -187,11 +193,20 @@ def test_per_sample_terms_averages_passes_over_chunks(monkeypatch):
         return {"t": t[:, 0], "x": xc[:, 0], "z": zc[:, 0]}
 
     z = -x[:, :1]
-    out = per_sample_terms(fn, x, y, z, sde, 3, torch.Generator().manual_seed(0))
+    draw = stream_draws(sde, torch.Generator().manual_seed(0))
+    out = per_sample_terms(fn, x, y, z, 3, draw)
     np.testing.assert_allclose(out["x"], x[:, 0].double().numpy(), rtol=1e-6)
     np.testing.assert_allclose(out["z"], z[:, 0].double().numpy(), rtol=1e-6)
     assert out["t"].shape == (20,) and out["t"].dtype == np.float64
     assert len(np.unique(out["t"])) == 20  # a fresh draw per row and pass
+    # keyed draws follow the rows: reversed rows, reversed terms
+    keys = row_keys([x.numpy()], 0)
+    keyed = per_sample_terms(fn, x, y, z, 3, keyed_draws(keys, sde))
+    flipped = per_sample_terms(
+        fn, x.flip(0), y.flip(0), z.flip(0), 3, keyed_draws(keys[::-1].copy(), sde)
+    )
+    np.testing.assert_array_equal(flipped["t"], keyed["t"][::-1])
+    assert len(np.unique(keyed["t"])) == 20
 
 
 def test_auto_estimation_passes_take_enough_draws():

@@ -9,7 +9,7 @@ from functools import partial
 import joblib
 import numpy as np
 import pytest
-from conftest import TINY, gaussian_pair
+from conftest import QUIET_FITS, TINY, gaussian_pair
 from scipy.special import logsumexp
 from sklearn.feature_selection import SelectKBest
 from sklearn.linear_model import Ridge
@@ -17,26 +17,16 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from sklearn_minde import (
-    ConcentratedEstimateWarning,
     DiscreteDataWarning,
     MINDEEstimator,
     MIResult,
-    OverfittingWarning,
     mutual_info_classif,
     mutual_info_regression,
     mutual_information,
 )
 
 # TINY fits read a few draws and over-fit a little; these tests are about the API
-pytestmark = [
-    pytest.mark.filterwarnings(
-        f"ignore::{OverfittingWarning.__module__}.{OverfittingWarning.__name__}"
-    ),
-    pytest.mark.filterwarnings(
-        f"ignore::{ConcentratedEstimateWarning.__module__}."
-        f"{ConcentratedEstimateWarning.__name__}"
-    ),
-]
+pytestmark = QUIET_FITS
 
 
 def tiny(**params):

@@ -8,28 +8,18 @@ import sys
 import joblib
 import numpy as np
 import pytest
-from conftest import TINY
+from conftest import QUIET_FITS, TINY
 from sklearn.linear_model import Ridge
 
 from sklearn_minde import (
-    ConcentratedEstimateWarning,
     MINDEEstimator,
-    OverfittingWarning,
     PairwiseMIResult,
     mutual_information,
     pairwise_mutual_information,
 )
 
 # TINY fits read a few draws and over-fit a little; these tests are about the API
-pytestmark = [
-    pytest.mark.filterwarnings(
-        f"ignore::{OverfittingWarning.__module__}.{OverfittingWarning.__name__}"
-    ),
-    pytest.mark.filterwarnings(
-        f"ignore::{ConcentratedEstimateWarning.__module__}."
-        f"{ConcentratedEstimateWarning.__name__}"
-    ),
-]
+pytestmark = QUIET_FITS
 
 
 def tiny(**params):

@@ -58,19 +58,24 @@ def test_mean_and_standard_error_are_those_of_estimate(xyz, params):
 
 
 def test_held_out_rows_give_the_fitted_estimate(xyz):
-    """Read on the rows fit held out, in fit's order, the values average to
-    ``mutual_information_``: the same draws as fit's own reading."""
+    """Read on the rows fit held out, the values average to
+    ``mutual_information_`` within their Monte Carlo noise (the same network, other
+    draws), and their standard error is the fit's formula: the held-out rows'
+    noise and the training rows' at first order."""
     X, y = xyz
     est = MINDEEstimator(**dict(TINY, n_estimation_passes=2)).fit(X, y)
     _, held_out = split_rows(est.get_params(), len(X), np.random.RandomState(0))[0]
     values = est.estimate_samples(X[held_out], y[held_out])
-    np.testing.assert_allclose(values.mean(), est.mutual_information_, rtol=1e-12)
-    # the error: the held-out rows' noise, and the training rows' at first order
+    assert abs(values.mean() - est.mutual_information_) < (
+        3 * est.mutual_information_std_
+    )
     n_read, n_train = len(held_out), est.n_train_
     assert n_read + n_train == len(X)
+    mi, std = est.estimate(X[held_out], y[held_out])
+    assert mi == pytest.approx(values.mean())
     np.testing.assert_allclose(
         values.std(ddof=1) / math.sqrt(n_read) * math.sqrt(1 + n_read / n_train),
-        est.mutual_information_std_,
+        std,
         rtol=1e-12,
     )
 

@@ -10,14 +10,31 @@ TINY = dict(
 )
 
 
-# the checks fit on integer labels: a DiscreteDataWarning is expected, not a failure
+
+
+def expected_failures(estimator):
+    """Variant "j" has no density of X alone, so ``score_samples(X)`` without y
+    refuses, and the two checks that call it so fail."""
+    if estimator.variant != "j":
+        return {}
+    reason = "variant 'j' has no density of X alone: score_samples(X) needs y"
+    return {
+        "check_methods_sample_order_invariance": reason,
+        "check_methods_subset_invariance": reason,
+    }
+
+
+# the checks fit on integer labels: a DiscreteDataWarning is expected, not a failure;
+# 10 steps leave a few draws carrying the estimate: ConcentratedEstimateWarning
 @pytest.mark.filterwarnings("ignore::sklearn_minde.DataWarning")
+@pytest.mark.filterwarnings("ignore::sklearn_minde.ConcentratedEstimateWarning")
 @parametrize_with_checks(
     [
         MINDEEstimator(**TINY),
         MINDEEstimator(variant="j", **TINY),
         MINDEEstimator(conditioning_columns=-1, **TINY),  # Z: X's last column
-    ]
+    ],
+    expected_failed_checks=expected_failures,
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
