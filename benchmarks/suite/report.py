@@ -117,7 +117,7 @@ def mean_sd_cells(mean, sd, fmt, sd_fmt=None):
     return mean.map(fmt.format) + np.where(sd.notna(), " ± " + sd_text, "")
 
 
-def estimator_table(frame, cells, rows, facts, names=None):
+def estimator_table(frame, cells, rows, facts, names=None, missing="failed"):
     """Markdown table with one cell per row of ``frame``: a table row per value of
     the ``rows`` columns and a column per estimator (both in order of appearance),
     after leading columns of facts.
@@ -135,11 +135,12 @@ def estimator_table(frame, cells, rows, facts, names=None):
         first of its rows.
     names : list of str, optional
         Headers of the ``rows`` columns (default: their names).
+    missing : str, default="failed"
+        The text of a cell with no row in ``frame``.
 
     Returns
     -------
     str
-        A cell with no row in ``frame`` reads "failed".
     """
     table = frame.assign(cell=cells).pivot(index=rows, columns="estimator",
                                            values="cell")
@@ -149,8 +150,8 @@ def estimator_table(frame, cells, rows, facts, names=None):
     for title in reversed(list(facts)):
         table.insert(0, title, leading[title])
     table.index = table.index.set_names(names or rows)
-    return table.reset_index().fillna("failed").to_markdown(index=False,
-                                                         disable_numparse=True)
+    table = table.reset_index().fillna(missing)
+    return table.to_markdown(index=False, disable_numparse=True)
 
 
 def task_table(df):
