@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 
 from ._auto import resolve_early_stopping
 from ._runtime import make_generator, warn
@@ -139,6 +140,56 @@ def warn_overfitting(result, n_train, early_stopping):
         f"significantly above its lowest value; {used}. More rows, a larger "
         "weight_decay or a smaller hidden_dim reduce it.",
         OverfittingWarning,
+    )
+
+
+#: The share of the training steps, at their end, over which
+#: :func:`still_rising` measures the rise of the held-out estimate.
+RISE_WINDOW = 0.5
+
+#: How many standard errors of the estimate that rise must exceed.
+RISE_Z = 3.0
+
+
+def still_rising(result, falls=False):
+    """How much the held-out estimate rose over the last :data:`RISE_WINDOW` of
+    the steps, when by more than :data:`RISE_Z` of its standard errors; else
+    None.
+
+    Parameters
+    ----------
+    result : TrainingResult
+    falls : bool, default=False
+        Whether the estimate falls as the network learns (an entropy): its fall
+        is then measured.
+
+    Returns
+    -------
+    float or None
+    """
+    curve = -result.mi_curve if falls else result.mi_curve
+    start = np.searchsorted(result.check_steps, (1 - RISE_WINDOW) * result.n_iter)
+    if len(curve) < 2 or start >= len(curve) - 1:
+        return None
+    rise = float(curve[-1] - curve[start])
+    return rise if rise > RISE_Z * result.mi_std_curve[-1] else None
+
+
+def warn_still_rising(result, rise, max_iter, quantity):
+    """Warn with scikit-learn's :class:`~sklearn.exceptions.ConvergenceWarning`
+    that the held-out ``quantity`` was still moving by ``rise`` at the end of
+    ``max_iter`` steps."""
+    if quantity == "entropy":
+        moved, curve = "fell", "entropy_curve_"
+    else:
+        moved, curve = "rose", "mutual_information_curve_"
+    warn(
+        f"The held-out {quantity} {moved} by {rise:.3g} nats, more than "
+        f"{RISE_Z:g} standard errors ({result.mi_std_curve[-1]:.3g} each), over "
+        f"the last {RISE_WINDOW:.0%} of the {max_iter} training steps: training "
+        f"had not converged, and a larger max_iter would likely read a different "
+        f"value (see {curve}).",
+        ConvergenceWarning,
     )
 
 

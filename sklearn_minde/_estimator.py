@@ -253,9 +253,11 @@ class MINDEEstimator(BaseEstimator):
     -----
     Report ``mutual_information_`` with ``mutual_information_std_``. On a few
     thousand rows or fewer, where one training differs from the next, cross-fit
-    (``n_folds=5``) so that the error bar includes that spread. A rising
-    ``mutual_information_curve_`` says a larger ``max_iter`` would help; an
-    :class:`OverfittingWarning` says more rows or a larger ``weight_decay`` would.
+    (``n_folds=5``) so that the error bar includes that spread. A
+    :class:`~sklearn.exceptions.ConvergenceWarning` (the held-out MI rose by more
+    than three standard errors over the second half of the steps) says a larger
+    ``max_iter`` would help; an :class:`OverfittingWarning` says more rows or a
+    larger ``weight_decay`` would.
 
     The data are standardised per column inside ``fit``, exactly; MI does not
     change and entropies are reported in the original units. ``fit`` refuses a

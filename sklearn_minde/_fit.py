@@ -25,7 +25,7 @@ from ._auto import (
     use_compile,
     use_stacking,
 )
-from ._checks import warn_overfitting
+from ._checks import still_rising, warn_overfitting, warn_still_rising
 from ._data import Standardisation, divergence_causes
 from ._reader import (
     log_jacobian,
@@ -390,6 +390,11 @@ def read(prepared, results):
     overfit = [r for r in results if r.overfit_iter is not None]
     if overfit:
         warn_overfitting(overfit[0], s.n_train, params["early_stopping"])
+    elif results[0].n_iter == s.config.max_iter:
+        rise = still_rising(results[0], falls=variant is MARGINAL)
+        if rise is not None:
+            quantity = "entropy" if variant is MARGINAL else "MI"
+            warn_still_rising(results[0], rise, s.config.max_iter, quantity)
     log_scale = prepared.standardisation.log_scale()
     conditional = len(prepared.standardisation.z_columns) > 0
     estimates, stds, entropies, entropies_std = summarise(

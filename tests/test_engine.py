@@ -14,7 +14,7 @@ from sklearn_minde._auto import (
     estimation_passes,
     use_compile,
 )
-from sklearn_minde._checks import TrainingResult
+from sklearn_minde._checks import TrainingResult, still_rising
 from sklearn_minde._fit import training_config
 from sklearn_minde._reader import (
     call_variables,
@@ -473,3 +473,50 @@ def test_draw_tail_share_and_its_warning():
         warn_if_concentrated(heavy.share())
     assert [w.category for w in record] == [ConcentratedEstimateWarning]
     assert record[0].filename == __file__
+
+
+# --------------------------------------------------------- convergence warning
+def _result(curve, std, n_iter=2000):
+    """A TrainingResult with the held-out curve ``curve`` over evenly spaced
+    checks."""
+    checks = len(curve)
+    return TrainingResult(
+        network=None,
+        n_iter=n_iter,
+        loss_curve=np.zeros(n_iter),
+        validation_loss_curve=np.zeros(checks),
+        mi_curve=np.asarray(curve, dtype=float),
+        mi_std_curve=np.full(checks, std),
+        check_steps=np.linspace(n_iter / checks, n_iter, checks).astype(int),
+        best_iter=n_iter,
+        overfit_iter=None,
+    )
+
+
+def test_still_rising_measures_the_last_quarter_against_the_error():
+    """The rise over the second half of the steps counts when it exceeds the
+    final standard error; a fall counts for an entropy."""
+    rising = np.linspace(0.0, 1.0, 20)  # checks at 100, 200, ..., 2000 steps
+    assert still_rising(_result(rising, 0.1)) == pytest.approx(
+        rising[-1] - rising[9]
+    )
+    assert still_rising(_result(rising, 0.6)) is None
+    flat = np.r_[np.linspace(0, 1, 10), np.ones(10)]
+    assert still_rising(_result(flat, 0.01)) is None
+    assert still_rising(_result(-rising, 0.1), falls=True) == pytest.approx(
+        rising[-1] - rising[9]
+    )
+    assert still_rising(_result([0.5], 0.1)) is None
+
+
+def test_a_fit_cut_short_warns_that_it_still_rises():
+    """A fit stopped long before the MI levels off (300 steps on the README's
+    construction) says so with scikit-learn's ConvergenceWarning, naming
+    max_iter."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(10_000, 2))
+    y = x @ [0.8, 0.3] + 0.5 * rng.normal(size=10_000)
+    with pytest.warns(ConvergenceWarning, match="larger max_iter"):
+        MINDEEstimator(max_iter=300, device="cpu", random_state=1).fit(x, y)
