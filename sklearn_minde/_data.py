@@ -164,7 +164,7 @@ def collinear_columns(z):
     return np.flatnonzero(heavy), ratio
 
 
-def scale_training_data(arrays):
+def scale_training_data(arrays, labels=()):
     """Scalings of the training rows of each variable, once its data are checked.
 
     Refuses what cannot be estimated (:func:`column_scaling`), and warns about what
@@ -174,6 +174,9 @@ def scale_training_data(arrays):
     ----------
     arrays : dict of str to ndarray of shape (n_train, n_columns)
         The training rows of each variable, by name (``"X"``, ``"y"``).
+    labels : tuple of str, default=()
+        The variables that are a class label's dummy code: discrete by design,
+        so not warned about.
 
     Returns
     -------
@@ -182,7 +185,8 @@ def scale_training_data(arrays):
     """
     scalings = {name: column_scaling(a, name) for name, a in arrays.items()}
     for name, a in arrays.items():
-        warn_if_discrete(a, name)
+        if name not in labels:
+            warn_if_discrete(a, name)
         warn_if_collinear(standardise(a, *scalings[name]), name)
     return scalings
 
@@ -205,6 +209,7 @@ def warn_if_discrete(a, name):
         f"distinct values among {len(a)} training rows. A discrete variable has no "
         "density: its entropies are minus infinity, and MINDE's MI estimate is "
         "biased. Use an estimator for discrete data: "
+        "discrete_y=True for a class label y (variant 'c'), "
         "sklearn.feature_selection.mutual_info_classif (a discrete y), "
         "mutual_info_regression(..., discrete_features=...), or "
         "sklearn.metrics.mutual_info_score (both discrete). Dequantising integer "
@@ -340,10 +345,11 @@ class Standardisation:
     y_normal_scores: object = None
 
     @classmethod
-    def fit(cls, X, y, rows, z_columns, normal_scores):
+    def fit(cls, X, y, rows, z_columns, normal_scores, label_y=False):
         """Fit on the rows ``rows`` of ``(X, y)``, checking and warning about the
         data (:func:`scale_training_data`); y may have 0 columns (a fit without
-        y).
+        y). A label's dummy code (``label_y``) is neither mapped to normal scores
+        nor warned about as discrete.
 
         Returns
         -------
@@ -351,11 +357,12 @@ class Standardisation:
         """
         maps = (None, None)
         if normal_scores:
-            maps = (fit_normal_scores(X[rows]), fit_normal_scores(y[rows]))
+            y_map = None if label_y else fit_normal_scores(y[rows])
+            maps = (fit_normal_scores(X[rows]), y_map)
         fitted = cls(None, None, None, None, z_columns, *maps)
         X, y = fitted.normal_scores(X, y)
         arrays = {"X": X[rows], "y": y[rows]} if y.shape[1] else {"X": X[rows]}
-        scaling = scale_training_data(arrays)
+        scaling = scale_training_data(arrays, labels=("y",) if label_y else ())
         fitted.x_mean, fitted.x_scale = scaling["X"]
         fitted.y_mean, fitted.y_scale = scaling.get("y", (np.zeros(0), np.ones(0)))
         return fitted
@@ -364,7 +371,9 @@ class Standardisation:
         """``(X, y)`` mapped to normal scores column by column, when fitted so."""
         if self.x_normal_scores is None:
             return X, y
-        return self.x_normal_scores.transform(X), self.y_normal_scores.transform(y)
+        if self.y_normal_scores is not None:  # none for a label
+            y = self.y_normal_scores.transform(y)
+        return self.x_normal_scores.transform(X), y
 
     @property
     def x_columns(self):

@@ -19,6 +19,7 @@ from ._fit import (
     sigma_value,
     without_y,
 )
+from ._labels import dummy_code, encode, is_label, missing_class_message
 from ._reader import (
     likelihood_bound,
     likelihood_fn,
@@ -36,6 +37,7 @@ from ._validation import (
     conditioning_indices,
     validate_xy,
 )
+from ._variants import variant_name
 
 #: The fitted attributes of a fit with y, and of one without.
 MI_ATTRIBUTES = (
@@ -65,7 +67,7 @@ class MINDEEstimator(BaseEstimator):
     (``score_samples``). With ``conditioning_columns``, some columns of ``X`` form a
     third variable Z and every estimate is conditional on it.
 
-    The first eight parameters are the ones to consider. The rest, from ``sigma``
+    The first nine parameters are the ones to consider. The rest, from ``sigma``
     on, are advanced: their defaults were chosen for accuracy at the default cost
     (see the documentation's Evidence page), and most users never change them.
 
@@ -95,6 +97,14 @@ class MINDEEstimator(BaseEstimator):
         The columns of ``X`` that hold Z: positions, a boolean mask, a slice or
         DataFrame column names. ``mutual_information_`` is then ``I(X; y | Z)``,
         X being the other columns. None: no Z.
+    discrete_y : {"auto", True, False}, default="auto"
+        Whether y is a class label (numbers or strings, one column), which variant
+        "c" reads as indicator columns fed clean to its conditional call: the MI
+        ``H(X) - H(X | Y)`` of a discrete Y. "auto": when
+        :func:`~sklearn.utils.multiclass.type_of_target` says ``"binary"`` or
+        ``"multiclass"`` (two values, strings or whole numbers) and every class
+        has at least 2 rows, for variant "c". Set False for an integer y that
+        measures a quantity.
     device : str or torch.device, default="auto"
         "auto" (CUDA when available, else the CPU), "cpu", "cuda", "cuda:1"...
     verbose : int, default=0
@@ -216,6 +226,8 @@ class MINDEEstimator(BaseEstimator):
         Training steps run (by the first member, as for the curves).
     best_iter_ : int
         The step of the network the estimates are read with.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted, when y was read as a label (absent otherwise).
     n_features_in_ : int
         Columns of X (Z's included).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -291,6 +303,7 @@ class MINDEEstimator(BaseEstimator):
         max_iter="auto",
         normal_scores=False,
         conditioning_columns=None,
+        discrete_y="auto",
         device="auto",
         verbose=0,
         sigma=None,
@@ -323,6 +336,7 @@ class MINDEEstimator(BaseEstimator):
         self.max_iter = max_iter
         self.normal_scores = normal_scores
         self.conditioning_columns = conditioning_columns
+        self.discrete_y = discrete_y
         self.device = device
         self.verbose = verbose
         self.sigma = sigma
@@ -381,8 +395,11 @@ class MINDEEstimator(BaseEstimator):
     def _validated(self, X, y):
         """``(X, y)`` validated for :meth:`fit`, the parameters checked and the
         conditioning columns resolved; y None becomes 0 columns."""
-        X, y = validate_xy(self, X, y, reset=True)
         check_parameters(self.get_params(deep=False), PARAMETERS)
+        self.__dict__.pop("classes_", None)
+        if y is not None and is_label(y, self.discrete_y, variant_name(self.variant)):
+            y, self.classes_ = dummy_code(y)
+        X, y = validate_xy(self, X, y, reset=True)
         if y is None:
             if self.normal_scores:
                 raise ValueError(
@@ -460,6 +477,8 @@ class MINDEEstimator(BaseEstimator):
         members' networks (each reading every row with its own draws). Without y,
         y is absent from every call read (its values never reach the network)."""
         check_is_fitted(self)
+        if y is not None and hasattr(self, "classes_"):
+            y = encode(y, self.classes_)
         X, y = validate_xy(self, X, y, reset=False)
         y_read = np.tile(self.y_mean_, (len(X), 1)) if y is None else y
         check_new_y(y_read, self.y_scale_.shape[0])
@@ -629,6 +648,14 @@ class MINDEEstimator(BaseEstimator):
         return float(self.score_samples(X, y).mean())
 
 
+def fit_params(estimator, y):
+    """The parameters a fit runs with: the estimator's, the marginal variant's for
+    a y without columns, and ``discrete_y`` resolved to whether y is a label."""
+    params = estimator.get_params(deep=False)
+    params = params if y.shape[1] else without_y(params)
+    return dict(params, discrete_y=hasattr(estimator, "classes_"))
+
+
 def fit_together(estimators, data):
     """Fit each estimator on its own ``(X, y)``, as its :meth:`~MINDEEstimator.fit`
     would.
@@ -653,15 +680,16 @@ def fit_together(estimators, data):
         est._validated(X, y) for est, (X, y) in zip(estimators, data, strict=True)
     ]
     fits = [
-        (
-            est.get_params(deep=False)
-            if y.shape[1]
-            else without_y(est.get_params(deep=False)),
-            X,
-            y,
-            est.conditioning_columns_,
-        )
+        (fit_params(est, y), X, y, est.conditioning_columns_)
         for est, (X, y) in zip(estimators, validated, strict=True)
     ]
-    results = fit_all(fits)
+    try:
+        results = fit_all(fits)
+    except ValueError as exc:
+        for est, (_, y) in zip(estimators, validated, strict=True):
+            if hasattr(est, "classes_"):
+                message = missing_class_message(exc, est.classes_, y)
+                if message:
+                    raise ValueError(message) from exc
+        raise
     return [est._set_fitted(r) for est, r in zip(estimators, results, strict=True)]

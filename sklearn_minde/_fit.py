@@ -227,8 +227,9 @@ def prepare(params, X, y, z_columns):
     params : dict
         The estimator's parameters.
     X, y : ndarray
-        Validated arrays, y 2-D (with 0 columns for a fit without y); Z's
-        columns are in X.
+        Validated arrays, y 2-D (with 0 columns for a fit without y, the dummy
+        code of a label when ``params["discrete_y"]`` is True); Z's columns are
+        in X.
     z_columns : ndarray of int
         The positions of Z's columns in X.
 
@@ -240,7 +241,7 @@ def prepare(params, X, y, z_columns):
     splits = split_rows(params, X.shape[0], rng)
     scaled_rows = splits[0][0] if params["n_folds"] is None else slice(None)
     standardisation = Standardisation.fit(
-        X, y, scaled_rows, z_columns, params["normal_scores"]
+        X, y, scaled_rows, z_columns, params["normal_scores"], params["discrete_y"]
     )
     X, y = standardisation.normal_scores(X, y)
     seed = int(rng.randint(np.iinfo(np.int32).max))

@@ -13,34 +13,22 @@ there, only fed clean to the conditional call or masked out, so
 """
 
 import math
-import re
-import warnings
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import (
-    assert_all_finite,
     check_array,
     check_random_state,
-    column_or_1d,
 )
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
-from ._data import DiscreteDataWarning
 from ._estimator import MINDEEstimator
+from ._labels import is_label
 from ._reader import normal_quantile
-
-#: The start of the :class:`DiscreteDataWarning` message about y's columns; only
-#: that warning is silenced for a class label, X's discrete columns still warn.
-_Y_LOOKS_DISCRETE = r"Columns? [\d, ]+ of y looks? discrete"
-
-#: The start of the estimator's error about a constant column of y: for a class
-#: label, a class that fell entirely in the held-out rows.
-_Y_CONSTANT = re.compile(r"Column (\d+) of y is constant")
+from ._variants import variant_name
 
 #: Names of the units of the bases that have one.
 _UNITS = {2.0: "bits", math.e: "nats", 10.0: "hartleys"}
@@ -323,67 +311,26 @@ def _check_rows(**arrays):
         raise ValueError(f"{', '.join(rows)} need the same number of rows; got {rows}.")
 
 
-def _is_label(y, discrete_y):
-    """Whether y is read as a class label under ``discrete_y``."""
-    if isinstance(discrete_y, str) and discrete_y == "auto":
-        if np.asarray(y).dtype.kind in "fc":  # before type_of_target casts to int
-            assert_all_finite(y, input_name="y")
-        return type_of_target(y, input_name="y") in ("binary", "multiclass")
-    if isinstance(discrete_y, bool | np.bool_):
-        return bool(discrete_y)
-    raise ValueError(f"discrete_y must be 'auto', True or False; got {discrete_y!r}.")
-
-
-def _dummy_code(y):
-    """A class label as floating columns, and its sorted classes.
-
-    One indicator column per class but the first (the first class is the row of
-    zeros): the full one-hot code adds a column that is the sum of the others, a
-    variable without a joint density, which the estimator would warn about.
-
-    Raises
-    ------
-    ValueError
-        When y is not one column, holds non-finite numbers, has one class only or
-        a class with fewer than two rows.
-    """
-    if np.ndim(y) == 2 and np.shape(y)[1] != 1:
-        raise ValueError(
-            f"A class label y must be one column; got {np.shape(y)[1]}. Pass "
-            "discrete_y=False to read y as a continuous vector."
-        )
-    y = column_or_1d(y, warn=False)
-    if y.dtype.kind in "fc":
-        assert_all_finite(y, input_name="y")
-    classes, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
-    if len(classes) < 2:
-        raise ValueError(
-            f"y has one class ({classes[0].tolist()!r}): the MI with a constant "
-            "is 0 and there is nothing to estimate."
-        )
-    if counts.min() < 2:
-        rare = classes[np.argmin(counts)].tolist()
-        raise ValueError(
-            f"Class {rare!r} of y has a single row; every class needs at least 2 "
-            f"(y has {len(classes)} distinct values in {len(y)} rows). If y is a "
-            "continuous variable, pass discrete_y=False."
-        )
-    dummies = (codes[:, None] == np.arange(1, len(classes))).astype(np.float64)
-    return dummies, classes
-
-
 def _read_y(y, discrete_y, estimator):
-    """y as the estimator's floating input, and its classes (None if continuous)."""
-    if not _is_label(y, discrete_y):
-        return _as_2d(y, "y"), None
-    variant = estimator.get_params()["variant"]
-    if variant in ("j", "joint"):
+    """y as the estimator's input (a label as it is, for the estimator to code),
+    with ``discrete_y`` set on the estimator; a label meeting variant "j" is
+    refused here, where "auto" would read it as continuous there."""
+    if not (isinstance(discrete_y, str) and discrete_y == "auto") and not isinstance(
+        discrete_y, bool | np.bool_
+    ):
+        raise ValueError(
+            f"discrete_y must be 'auto', True or False; got {discrete_y!r}."
+        )
+    variant = variant_name(estimator.get_params()["variant"])
+    label = is_label(y, discrete_y, "c")
+    if label and variant == "j":
         raise ValueError(
             "y is a class label, which variant='j' cannot read: the joint variant "
             "diffuses y, and a label has no density. Use variant='c' (the default), "
             "which feeds y clean, or pass discrete_y=False to read y as continuous."
         )
-    return _dummy_code(y)
+    estimator.set_params(discrete_y=bool(label))
+    return np.asarray(y) if label else _as_2d(y, "y")
 
 
 def _configured(estimator, random_state, conditioning_columns=None):
@@ -398,32 +345,6 @@ def _configured(estimator, random_state, conditioning_columns=None):
     if random_state is not None:
         est.set_params(random_state=random_state)
     return est
-
-
-def _fit(est, X, y, classes):
-    """Fit ``est`` on ``(X, y)``; for a class label y (``classes`` not None),
-    silence the discrete warning about y and name a class missing from the
-    training rows."""
-    with warnings.catch_warnings():
-        if classes is not None:
-            warnings.filterwarnings(
-                "ignore", message=_Y_LOOKS_DISCRETE, category=DiscreteDataWarning
-            )
-        try:
-            return est.fit(X, y)
-        except ValueError as exc:
-            missing = None if classes is None else _Y_CONSTANT.match(str(exc))
-            if missing is None:
-                raise
-            label = classes[int(missing.group(1)) + 1].tolist()
-            rows = int(y[:, int(missing.group(1))].sum())
-            raise ValueError(
-                f"Class {label!r} of y has no row among the rows a network trains "
-                f"on (it has {rows} rows in all, which fell in the held-out rows): "
-                "the estimate cannot read a class it never trained on. Give the "
-                "class more rows, merge it with another, or fit with another "
-                "random_state."
-            ) from exc
 
 
 # ------------------------------------------------------------------- functions
@@ -516,15 +437,15 @@ def mutual_information(
         random_state,
         None if z is None else list(range(x.shape[1], x.shape[1] + z.shape[1])),
     )
-    y, classes = _read_y(y, discrete_y, est)
+    y = _read_y(y, discrete_y, est)
     _check_rows(x=x, y=y, z=z)
-    _fit(est, x if z is None else np.hstack([x, z]), y, classes)
+    est.fit(x if z is None else np.hstack([x, z]), y)
     return MIResult(
         est.mutual_information_ / scale,
         est.mutual_information_std_ / scale,
         base,
         est,
-        classes,
+        getattr(est, "classes_", None),
     )
 
 
@@ -587,9 +508,9 @@ def entropy(x, *, z=None, base=None, estimator=None, random_state=None):
     return EntropyResult(est.entropy_ / scale, est.entropy_std_ / scale, base, est)
 
 
-def _column_mi(est, column, y, classes):
+def _column_mi(est, column, y):
     """The MI estimate, in nats, of one fit of ``est`` on a column against y."""
-    return _fit(est, column, y, classes).mutual_information_
+    return est.fit(column, y).mutual_information_
 
 
 def _per_column(X, y, discrete_y, n_jobs, estimator, random_state, base):
@@ -597,11 +518,10 @@ def _per_column(X, y, discrete_y, n_jobs, estimator, random_state, base):
     scale = _log_base(base)
     X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
     est = _configured(estimator, _one_seed(random_state))
-    y, classes = _read_y(y, discrete_y, est)
+    y = _read_y(y, discrete_y, est)
     _check_rows(X=X, y=y)
     mi = Parallel(n_jobs=n_jobs)(
-        delayed(_column_mi)(clone(est), X[:, [j]], y, classes)
-        for j in range(X.shape[1])
+        delayed(_column_mi)(clone(est), X[:, [j]], y) for j in range(X.shape[1])
     )
     return np.asarray(mi, dtype=np.float64) / scale
 
@@ -938,7 +858,7 @@ def pairwise_mutual_information(
     columns = getattr(X, "columns", None)
     X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
     members, labels = _read_groups(groups, X.shape[1], columns)
-    est = _configured(estimator, _one_seed(random_state))
+    est = _configured(estimator, _one_seed(random_state)).set_params(discrete_y=False)
     pairs = list(zip(*np.triu_indices(len(members), 1), strict=True))
     tasks = (delayed(_pair_mi)(clone(est), X, members[i], members[j]) for i, j in pairs)
     # a generator moves the bar as the fits end; not every backend can make one

@@ -208,6 +208,7 @@ PARAMETERS = {
     "t_eps": Number(Real, 0, 1, closed="neither"),
     "importance_sampling": Choice((True, False)),
     "normal_scores": Choice((True, False)),
+    "discrete_y": Choice(("auto", True, False)),
     "reference": Choice(("standard", "gaussian")),
     "hidden_dim": Number(Integral, 1, specials=("auto",)),
     "n_blocks": Number(Integral, 0),

@@ -217,11 +217,13 @@ def test_bad_input_gets_a_clear_error():
     with pytest.raises(ValueError, match="y contains NaN"):
         mutual_information(x, np.where(k == 1, np.nan, k), discrete_y=True)
     with pytest.raises(ValueError, match="one class"):
+        mutual_information(x, np.zeros(200, dtype=int), discrete_y=True, estimator=est)
+    with pytest.raises(ValueError, match="Column 0 of y is constant"):
         mutual_information(x, np.zeros(200, dtype=int), estimator=est)
     with pytest.raises(ValueError, match="one class"):
         mutual_info_classif(x, np.full(200, "a"), estimator=est)
     with pytest.raises(ValueError, match="single row.*discrete_y=False"):
-        mutual_information(x, np.r_[k[:-1], 7], estimator=est)
+        mutual_information(x, np.r_[k[:-1], 7], discrete_y=True, estimator=est)
     with pytest.raises(ValueError, match="must be one column"):
         mutual_information(x, np.c_[k, k], discrete_y=True, estimator=est)
     with pytest.raises(ValueError, match="discrete_y"):
@@ -336,3 +338,56 @@ def test_a_three_class_mixture_is_read_within_ten_percent(capsys):
                 f"column {knn.round(4)}"
             )
     assert all(abs(e) < 0.1 for e in errors.values()), errors
+
+
+# ------------------------------------------------------- labels in the estimator
+def _three_classes(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(np.array(["a", "b", "c"]), size=n)
+    shift = {"a": -1.5, "b": 0.0, "c": 1.5}
+    x = np.array([shift[v] for v in labels])[:, None] + rng.normal(size=(n, 1))
+    return x, labels
+
+
+def test_estimator_reads_a_label_y_and_new_labels():
+    """MINDEEstimator codes a string label itself (discrete_y="auto"), keeps
+    classes_, reads new rows' labels with the same code and names an unknown one;
+    without a label it keeps no classes_."""
+    x, labels = _three_classes()
+    est = MINDEEstimator(**TINY).fit(x, labels)
+    assert est.classes_.tolist() == ["a", "b", "c"]
+    assert np.isfinite(est.mutual_information_)
+    mi, _ = est.estimate(x[:50], labels[:50])
+    assert np.isfinite(mi) and np.isfinite(est.score(x[:50], labels[:50]))
+    with pytest.raises(ValueError, match="not among the classes"):
+        est.estimate(x[:3], np.array(["a", "b", "z"]))
+    est.fit(x, x[:, 0] + np.random.default_rng(1).normal(size=len(x)))
+    assert not hasattr(est, "classes_")
+    with warnings.catch_warnings():  # a boolean y is a label, not discrete data
+        warnings.simplefilter("error", DiscreteDataWarning)
+        assert MINDEEstimator(**TINY).fit(x, x[:, 0] > 0).classes_.tolist() == [
+            False,
+            True,
+        ]
+
+
+def test_discrete_y_settings_in_the_estimator():
+    """True codes an integer label, False reads it as continuous (with the discrete
+    warning); True with variant "j" is refused; "auto" leaves a y with a
+    single-row class continuous."""
+    x, labels = _three_classes()
+    codes = np.searchsorted(["a", "b", "c"], labels)
+    est = MINDEEstimator(discrete_y=True, **TINY).fit(x, codes)
+    assert est.classes_.tolist() == [0, 1, 2]
+    with pytest.warns(DiscreteDataWarning):
+        plain = MINDEEstimator(discrete_y=False, **TINY).fit(x, codes)
+    assert not hasattr(plain, "classes_")
+    with pytest.raises(ValueError, match="variant='j' cannot read"):
+        MINDEEstimator(variant="j", discrete_y=True, **TINY).fit(x, codes)
+    rare = codes.copy()
+    rare[0] = 7  # a class with one row
+    with pytest.warns(DiscreteDataWarning):
+        auto = MINDEEstimator(**TINY).fit(x, rare)
+    assert not hasattr(auto, "classes_")
+    with pytest.raises(ValueError, match="discrete_y"):
+        MINDEEstimator(discrete_y="yes", **TINY).fit(x, codes)
