@@ -42,7 +42,7 @@ O), ``<part>.md`` (the figures next to issue 29's targets) and ``<part>.png``.
 """
 
 import zlib
-from argparse import ArgumentParser, Namespace
+from argparse import ArgumentParser
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property
@@ -55,12 +55,12 @@ from scipy.spatial import cKDTree
 from scipy.special import digamma
 
 from benchmarks.suite.adapters import select_adapters
-from benchmarks.suite.cli import add_execution_arguments, run_and_collect
+from benchmarks.suite.cli import add_execution_arguments, failure_note, run_parts
 from benchmarks.suite.params import parse_params
 from benchmarks.suite.report import estimator_table, mean_sd_cells, panel_grid
 from benchmarks.suite.runner import Job, environment
 from benchmarks.suite.tasks import standardise
-from benchmarks.uses import Reading, UseAdapter, failure_note, succeeded, time_ratios
+from benchmarks.uses import Reading, UseAdapter, succeeded, time_ratios
 from sklearn_minde import MINDEEstimator, OInformationEstimator
 
 matplotlib.use("Agg")
@@ -1170,19 +1170,6 @@ def part_jobs(name, args):
     return jobs, description
 
 
-def write_report(name, df, header, out):
-    """Write one part's files to ``out`` (its markdown alone when every job
-    failed) and print the markdown."""
-    if succeeded(df).empty:
-        text, files = header + failure_note(df), f"{name}.md"
-    else:
-        text = PARTS[name].report(df, out, header)
-        files = f"{name}.csv, {name}.md and {name}.png"
-    (out / f"{name}.md").write_text(text, encoding="utf-8")
-    print(text)
-    print(f"wrote {files} to {out}")
-
-
 def main(argv=None):
     """Run the chosen parts (resuming them) and write their reports.
 
@@ -1191,19 +1178,7 @@ def main(argv=None):
     dict of str to DataFrame
         One frame per part with results (one row per fit).
     """
-    args = parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    frames = {}
-    for name in PARTS if args.part == "all" else [args.part]:
-        jobs, description = part_jobs(name, args)
-        serial = Namespace(**{**vars(args), "n_jobs": 1, "scheduler": None})
-        run_args = serial if PARTS[name].serial else args
-        df = run_and_collect(jobs, run_args, f"the {name} part")
-        if df is not None:
-            frames[name] = df
-            header = f"{description}\n\n{len(df)} of {len(jobs)} jobs recorded.\n\n"
-            write_report(name, df, header, args.out)
-    return frames
+    return run_parts(parse_args(argv), PARTS, part_jobs)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ per pair), ``<part>.md`` (the figures next to issue 27's targets) and
 """
 
 import zlib
-from argparse import ArgumentParser, Namespace
+from argparse import ArgumentParser
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -65,7 +65,7 @@ from sklearn.feature_selection import mutual_info_classif as sklearn_mi_classif
 from sklearn.feature_selection import mutual_info_regression as sklearn_mi_regression
 
 from benchmarks.suite.adapters import ADAPTERS, Outcome, Sample, select_adapters
-from benchmarks.suite.cli import add_execution_arguments, run_and_collect
+from benchmarks.suite.cli import add_execution_arguments, failure_note, run_parts
 from benchmarks.suite.params import parse_params
 from benchmarks.suite.report import (
     estimator_table,
@@ -687,18 +687,6 @@ PARALLEL = "MINDE-C n_jobs=2"
 def succeeded(df):
     """The rows of the jobs that did not fail."""
     return df[df.failure.isna()]
-
-
-def failure_note(df):
-    """A line naming the failed jobs, or "" when none failed."""
-    failed = df[df.failure.notna()]
-    if failed.empty:
-        return ""
-    items = "; ".join(
-        f"{r.estimator} on {r.task}, seed {r.seed}, n = {r.n_fit}: {r.failure}"
-        for r in failed.itertuples()
-    )
-    return f"{len(failed)} jobs failed: {items}\n\n"
 
 
 def time_ratios(df, reference):
@@ -1472,19 +1460,6 @@ def part_jobs(name, args):
     return jobs, description
 
 
-def write_report(name, df, header, out):
-    """Write one part's files to ``out`` (its markdown alone when every job
-    failed) and print the markdown."""
-    if succeeded(df).empty:
-        text, files = header + failure_note(df), f"{name}.md"
-    else:
-        text = PARTS[name].report(df, out, header)
-        files = f"{name}.csv, {name}.md and {name}.png"
-    (out / f"{name}.md").write_text(text, encoding="utf-8")
-    print(text)
-    print(f"wrote {files} to {out}")
-
-
 def main(argv=None):
     """Run the chosen parts (resuming them) and write their reports.
 
@@ -1493,19 +1468,7 @@ def main(argv=None):
     dict of str to DataFrame
         One frame per part with results (one row per estimate).
     """
-    args = parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    frames = {}
-    for name in PARTS if args.part == "all" else [args.part]:
-        jobs, description = part_jobs(name, args)
-        serial = Namespace(**{**vars(args), "n_jobs": 1, "scheduler": None})
-        run_args = serial if PARTS[name].serial else args
-        df = run_and_collect(jobs, run_args, f"the {name} part")
-        if df is not None:
-            frames[name] = df
-            header = f"{description}\n\n{len(df)} of {len(jobs)} jobs recorded.\n\n"
-            write_report(name, df, header, args.out)
-    return frames
+    return run_parts(parse_args(argv), PARTS, part_jobs)
 
 
 if __name__ == "__main__":

@@ -25,10 +25,10 @@ from ._reader import (
     likelihood_fn,
     mean_and_std,
     mi_fn,
-    normal_quantile,
     read_keys,
     read_rows,
 )
+from ._results import normal_interval
 from ._runtime import fitted_device, in_float64, torch_threads
 from ._validation import (
     PARAMETERS,
@@ -558,16 +558,15 @@ class MINDEEstimator(BaseEstimator):
 
         Returns
         -------
-        low, high : float
-            In nats.
+        ci : ConfidenceInterval
+            A named tuple ``(low, high)``, in nats.
         """
         check_is_fitted(self)
         if len(self.y_scale_):
             value, std = self.mutual_information_, self.mutual_information_std_
         else:
             value, std = self.entropy_, self.entropy_std_
-        half = normal_quantile(confidence_level) * std
-        return value - half, value + half
+        return normal_interval(value, std, confidence_level)
 
     def estimate(self, X, y):
         """MI of new data under the fitted networks, with its standard error.

@@ -12,9 +12,7 @@ there, only fed clean to the conditional call or masked out, so
 ``I(X; Y) = H(X) - H(X | Y)`` holds for a discrete Y as for a continuous one.
 """
 
-import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import clone
@@ -27,34 +25,19 @@ from tqdm.auto import tqdm
 
 from ._estimator import MINDEEstimator
 from ._labels import is_label
-from ._reader import normal_quantile
+from ._results import InUnits, log_base, normal_interval
+from ._validation import check_groups
 from ._variants import variant_name
-
-#: Names of the units of the bases that have one.
-_UNITS = {2.0: "bits", math.e: "nats", 10.0: "hartleys"}
-
-
-class ConfidenceInterval(NamedTuple):
-    """Lower and upper bound of a confidence interval."""
-
-    low: float
-    high: float
 
 
 @dataclass(frozen=True)
-class _Estimate:
+class _Estimate(InUnits):
     """An estimate with its standard error, in the unit of ``base``."""
 
     estimate: float
     standard_error: float
     base: float | None = None
     estimator: MINDEEstimator = field(default=None, repr=False, compare=False)
-
-    @property
-    def unit(self):
-        """The unit of ``estimate``: ``"nats"``, ``"bits"``, ``"hartleys"``, or
-        ``"log base b"`` for another base b."""
-        return _unit(self.base)
 
     def confidence_interval(self, confidence_level=0.95):
         """Confidence interval from the normal approximation.
@@ -74,8 +57,7 @@ class _Estimate:
         ci : ConfidenceInterval
             A named tuple ``(low, high)``, in the unit of ``estimate``.
         """
-        half = normal_quantile(confidence_level) * self.standard_error
-        return ConfidenceInterval(self.estimate - half, self.estimate + half)
+        return normal_interval(self.estimate, self.standard_error, confidence_level)
 
 
 @dataclass(frozen=True)
@@ -140,7 +122,7 @@ class EntropyResult(_Estimate):
 
 
 @dataclass(frozen=True, eq=False)
-class PairwiseMIResult:
+class PairwiseMIResult(InUnits):
     """Result of :func:`pairwise_mutual_information`: a matrix of MI estimates.
 
     Made by :func:`pairwise_mutual_information`; each parameter is an attribute of
@@ -175,12 +157,6 @@ class PairwiseMIResult:
     labels: np.ndarray | None = field(default=None, repr=False)
     groups: tuple | None = field(default=None, repr=False)
 
-    @property
-    def unit(self):
-        """The unit of ``estimate``: ``"nats"``, ``"bits"``, ``"hartleys"``, or
-        ``"log base b"`` for another base b."""
-        return _unit(self.base)
-
     def confidence_interval(self, confidence_level=0.95):
         """Confidence intervals of every entry from the normal approximation.
 
@@ -201,8 +177,7 @@ class PairwiseMIResult:
             A named tuple ``(low, high)`` of two arrays shaped as ``estimate``, in
             its unit, NaN on the diagonal.
         """
-        half = normal_quantile(confidence_level) * self.standard_error
-        return ConfidenceInterval(self.estimate - half, self.estimate + half)
+        return normal_interval(self.estimate, self.standard_error, confidence_level)
 
     def plot(self, ax=None):
         """Draw the matrix of estimates as a heatmap.
@@ -259,12 +234,6 @@ class PairwiseMIResult:
 
 
 # ---------------------------------------------------------------------- checks
-def _unit(base):
-    """The name of the unit of logarithms in ``base`` (None: nats)."""
-    base = math.e if base is None else float(base)
-    return _UNITS[base] if base in _UNITS else f"log base {base:g}"
-
-
 def _one_seed(random_state):
     """``random_state`` as one seed for every fit: an int or None as it is, a
     RandomState instance drawn once, so that each fit's numbers are the same
@@ -272,24 +241,6 @@ def _one_seed(random_state):
     if random_state is None or isinstance(random_state, int | np.integer):
         return random_state
     return int(check_random_state(random_state).randint(2**31 - 1))
-
-
-def _log_base(base):
-    """``log(base)``, the divisor from nats to the unit of ``base`` (1 for None)."""
-    if base is None:
-        return 1.0
-    if (
-        isinstance(base, bool)
-        or not isinstance(base, int | float | np.integer | np.floating)
-        or not math.isfinite(base)
-        or base <= 0
-        or base == 1
-    ):
-        raise ValueError(
-            f"base must be None (nats) or a positive number other than 1, such as 2 "
-            f"(bits); got {base!r}."
-        )
-    return math.log(base)
 
 
 def _as_2d(a, name):
@@ -429,7 +380,7 @@ def mutual_information(
     >>> bool(low <= res.estimate <= high)
     True
     """
-    scale = _log_base(base)
+    scale = log_base(base)
     x = _as_2d(x, "x")
     z = None if z is None else _as_2d(z, "z")
     est = _configured(
@@ -498,7 +449,7 @@ def entropy(x, *, z=None, base=None, estimator=None, random_state=None):
     >>> res.unit
     'nats'
     """
-    scale = _log_base(base)
+    scale = log_base(base)
     x = _as_2d(x, "x")
     z = None if z is None else _as_2d(z, "z")
     _check_rows(x=x, z=z)
@@ -515,7 +466,7 @@ def _column_mi(est, column, y):
 
 def _per_column(X, y, discrete_y, n_jobs, estimator, random_state, base):
     """One MI estimate per column of X against y, each its own fit."""
-    scale = _log_base(base)
+    scale = log_base(base)
     X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
     est = _configured(estimator, _one_seed(random_state))
     y = _read_y(y, discrete_y, est)
@@ -661,98 +612,6 @@ def mutual_info_classif(
     return _per_column(X, y, True, n_jobs, estimator, random_state, base)
 
 
-def _read_groups(groups, n_columns, columns):
-    """The columns of X in each variable, and the variables' labels.
-
-    Raises
-    ------
-    ValueError
-        When ``groups`` is neither a list of lists of column indices nor one label
-        per column, names a column X does not have, puts a column in two groups or
-        in none, or makes fewer than two variables.
-    """
-    if groups is None:
-        members = [np.array([j]) for j in range(n_columns)]
-        labels = np.arange(n_columns) if columns is None else np.asarray(columns)
-    else:
-        if isinstance(groups, str | bytes) or not hasattr(groups, "__len__"):
-            raise ValueError(
-                "groups must be a list of lists of column indices, or one label per "
-                f"column of X; got {groups!r}."
-            )
-        items = list(groups)
-        nested = [
-            hasattr(g, "__iter__") and not isinstance(g, str | bytes) for g in items
-        ]
-        if not items:
-            members, labels = [], np.arange(0)
-        elif all(nested):
-            members, labels = _index_groups(items, n_columns), np.arange(len(items))
-        elif not any(nested):
-            members, labels = _label_groups(items, n_columns)
-        else:
-            raise ValueError(
-                "groups must be a list of lists of column indices, or one label per "
-                "column of X, not a mix of both."
-            )
-    if len(members) < 2:
-        raise ValueError(
-            "pairwise_mutual_information needs at least 2 variables to pair; got "
-            f"{len(members)} (X has {n_columns} column{'s' * (n_columns != 1)})."
-        )
-    return tuple(members), labels
-
-
-def _columns(indices):
-    """``"column 3"`` or ``"columns 1, 2"``."""
-    return f"column{'s' * (len(indices) > 1)} {', '.join(map(str, indices))}"
-
-
-def _index_groups(items, n_columns):
-    """Groups given as lists of column indices, checked to partition X's columns."""
-    members = []
-    for g in items:
-        g = np.asarray(g)
-        if g.ndim != 1 or g.size == 0 or g.dtype.kind not in "iu":
-            raise ValueError(
-                "Each group must be a non-empty list of integer column indices; got "
-                f"{g.tolist()!r}."
-            )
-        missing = g[(g < 0) | (g >= n_columns)]
-        if missing.size:
-            raise ValueError(
-                f"groups name {_columns(missing)}, but X has {n_columns} columns "
-                f"(0 to {n_columns - 1})."
-            )
-        members.append(g.astype(np.intp))
-    counts = np.bincount(np.concatenate(members), minlength=n_columns)
-    if (counts > 1).any():
-        twice = np.flatnonzero(counts > 1)
-        raise ValueError(
-            f"{_columns(twice).capitalize()} of X {'is' if len(twice) == 1 else 'are'} "
-            "listed more than once in groups; groups must not overlap."
-        )
-    if (counts == 0).any():
-        left = np.flatnonzero(counts == 0)
-        raise ValueError(
-            f"{_columns(left).capitalize()} of X {'is' if len(left) == 1 else 'are'} "
-            "in no group: give every column a group, or pass only the columns to "
-            "compare."
-        )
-    return members
-
-
-def _label_groups(items, n_columns):
-    """Groups given as one label per column: a group per distinct label, sorted."""
-    if len(items) != n_columns:
-        raise ValueError(
-            f"groups given as labels need one label per column of X ({n_columns}); "
-            f"got {len(items)}."
-        )
-    labels, codes = np.unique(np.asarray(items), return_inverse=True)
-    return [np.flatnonzero(codes == i) for i in range(len(labels))], labels
-
-
 def _pair_mi(est, X, first, second):
     """The MI estimate and its standard error, in nats, of one fit of ``est`` on
     the columns ``first`` of X as X against the columns ``second`` as y."""
@@ -854,10 +713,12 @@ def pairwise_mutual_information(
     (3, 3)
     >>> low, high = res.confidence_interval()
     """
-    scale = _log_base(base)
+    scale = log_base(base)
     columns = getattr(X, "columns", None)
     X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-    members, labels = _read_groups(groups, X.shape[1], columns)
+    members, labels = check_groups(
+        groups, X.shape[1], columns, needed_by="pairwise_mutual_information"
+    )
     est = _configured(estimator, _one_seed(random_state)).set_params(discrete_y=False)
     pairs = list(zip(*np.triu_indices(len(members), 1), strict=True))
     tasks = (delayed(_pair_mi)(clone(est), X, members[i], members[j]) for i, j in pairs)

@@ -28,7 +28,6 @@ from ._checks import warn_overfitting
 from ._data import divergence_causes, scale_training_data, standardise
 from ._estimator import MINDEEstimator
 from ._fit import make_sde
-from ._functions import ConfidenceInterval, _log_base, _unit
 from ._multivariate import (
     MultivariateCalls,
     init_network,
@@ -39,13 +38,19 @@ from ._multivariate import (
 )
 from ._reader import (
     mean_and_std,
-    normal_quantile,
     read_member,
     warn_if_concentrated,
 )
+from ._results import InUnits, log_base, normal_interval
 from ._runtime import torch_threads
 from ._training import TrainingConfig
-from ._validation import PARAMETERS, Choice, check_parameters, n_held_out
+from ._validation import (
+    PARAMETERS,
+    Choice,
+    check_groups,
+    check_parameters,
+    n_held_out,
+)
 
 #: What each parameter may be, checked at fit time: MINDEEstimator's rules, and
 #: ``gradient``.
@@ -71,95 +76,6 @@ ATTRIBUTES = {
     "o_information_gradient": "o_information_gradient_",
     "mutual_information": "mutual_information_",
 }
-
-
-# ------------------------------------------------------------------ groups
-def check_groups(groups, n_features):
-    """The columns of X in each variable.
-
-    Parameters
-    ----------
-    groups : None, list of lists of int, or array-like of shape (n_features,)
-        None: each column its own variable. Lists of column indices: one list per
-        variable. Labels: one per column, a variable per distinct label, in the
-        order of the sorted labels.
-    n_features : int
-
-    Returns
-    -------
-    list of ndarray of int
-
-    Raises
-    ------
-    ValueError
-        When ``groups`` is none of these, names a column X does not have, puts a
-        column in two variables or in none, or makes fewer than 2 variables.
-    """
-    if groups is None:
-        members = [np.array([j]) for j in range(n_features)]
-    elif isinstance(groups, str | bytes) or not hasattr(groups, "__len__"):
-        raise ValueError(
-            "groups must be None, a list of lists of column indices, or one label "
-            f"per column of X; got {groups!r}."
-        )
-    else:
-        items = list(groups)
-        nested = [
-            hasattr(g, "__len__") and not isinstance(g, str | bytes) for g in items
-        ]
-        if items and all(nested):
-            members = [_index_group(g, n_features) for g in items]
-        elif not any(nested):
-            if len(items) != n_features:
-                raise ValueError(
-                    f"groups given as labels need one label per column of X "
-                    f"({n_features}); got {len(items)}."
-                )
-            codes = np.unique(np.asarray(items), return_inverse=True)[1].ravel()
-            members = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)]
-        else:
-            raise ValueError(
-                "groups must be a list of lists of column indices, or one label per "
-                "column of X, not a mix of both."
-            )
-    _check_partition(members, n_features)
-    return members
-
-
-def _index_group(group, n_features):
-    """One variable's column indices, checked."""
-    g = np.asarray(group)
-    if g.ndim != 1 or g.size == 0 or g.dtype.kind not in "iu":
-        raise ValueError(
-            "Each group must be a non-empty list of integer column indices; got "
-            f"{g.tolist()!r}."
-        )
-    if ((g < 0) | (g >= n_features)).any():
-        raise ValueError(
-            f"groups name column {g[(g < 0) | (g >= n_features)][0]}, but X has "
-            f"{n_features} columns (0 to {n_features - 1})."
-        )
-    return g.astype(np.intp)
-
-
-def _check_partition(members, n_features):
-    """Refuse overlapping variables, left-out columns and fewer than 2 variables."""
-    counts = np.bincount(np.concatenate(members), minlength=n_features)
-    if (counts > 1).any():
-        raise ValueError(
-            f"Column {np.flatnonzero(counts > 1)[0]} of X is in more than one group; "
-            "groups must not overlap."
-        )
-    if (counts == 0).any():
-        raise ValueError(
-            f"Column {np.flatnonzero(counts == 0)[0]} of X is in no group: give every "
-            "column a group, or pass only the columns to use."
-        )
-    if len(members) < 2:
-        raise ValueError(
-            "O-information needs at least 2 variables; got 1 (X has "
-            f"{n_features} feature(s)). Pass more columns, or groups that split them."
-        )
 
 
 # ------------------------------------------------------------------ the fit
@@ -281,7 +197,7 @@ def fit_o_information(params, X, groups):
     X : ndarray of shape (n_samples, n_features)
         Validated.
     groups : list of ndarray of int
-        The columns of each variable (:func:`check_groups`).
+        The columns of each variable.
 
     Returns
     -------
@@ -566,7 +482,7 @@ class OInformationEstimator(BaseEstimator):
         )
         params = self.get_params(deep=False)
         check_parameters(params, O_INFORMATION_PARAMETERS)
-        groups = check_groups(groups, X.shape[1])
+        groups = list(check_groups(groups, X.shape[1], needed_by="O-information")[0])
         return self._set_fitted(fit_o_information(params, X, groups), groups)
 
     def _set_fitted(self, fit, groups):
@@ -596,7 +512,7 @@ class OInformationEstimator(BaseEstimator):
 
 # ------------------------------------------------------------------ function
 @dataclass(frozen=True, eq=False)
-class OInformationResult:
+class OInformationResult(InUnits):
     """Result of :func:`o_information`: the estimates and their standard errors.
 
     Each parameter is an attribute of the same name, frozen, in the unit of
@@ -632,12 +548,6 @@ class OInformationResult:
     base: float | None = None
     estimator: OInformationEstimator = field(default=None, repr=False)
 
-    @property
-    def unit(self):
-        """The unit of the estimates: ``"nats"``, ``"bits"``, ``"hartleys"``, or
-        ``"log base b"`` for another base b."""
-        return _unit(self.base)
-
     def confidence_interval(self, confidence_level=0.95):
         """Confidence interval of the O-information from the normal approximation.
 
@@ -655,8 +565,9 @@ class OInformationResult:
         ci : ConfidenceInterval
             A named tuple ``(low, high)``, in the unit of the estimates.
         """
-        half = normal_quantile(confidence_level) * self.o_information_std
-        return ConfidenceInterval(self.o_information - half, self.o_information + half)
+        return normal_interval(
+            self.o_information, self.o_information_std, confidence_level
+        )
 
 
 def o_information(X, *, groups=None, base=None, estimator=None, random_state=None):
@@ -704,7 +615,7 @@ def o_information(X, *, groups=None, base=None, estimator=None, random_state=Non
     >>> bool(low <= res.o_information <= high)
     True
     """
-    scale = _log_base(base)
+    scale = log_base(base)
     if not isinstance(estimator, OInformationEstimator | None):
         raise TypeError(
             "estimator must be an OInformationEstimator or None; got "

@@ -5,7 +5,6 @@ estimates and standard errors. Nothing here reads or writes an estimator.
 """
 
 import math
-from statistics import NormalDist
 
 import numpy as np
 import torch
@@ -256,26 +255,6 @@ def warn_if_concentrated(share):
             "n_estimation_passes or cross-fitting (n_folds) steady it.",
             ConcentratedEstimateWarning,
         )
-
-
-def normal_quantile(confidence_level):
-    """The standard normal quantile of ``(1 + confidence_level) / 2``: the half-width
-    of a normal confidence interval in standard errors.
-
-    Raises
-    ------
-    ValueError
-        When ``confidence_level`` is not a number strictly between 0 and 1.
-    """
-    if not (
-        isinstance(confidence_level, int | float | np.floating)
-        and not isinstance(confidence_level, bool)
-        and 0 < confidence_level < 1
-    ):
-        raise ValueError(
-            f"confidence_level must be a number in (0, 1); got {confidence_level!r}."
-        )
-    return NormalDist().inv_cdf(0.5 + confidence_level / 2)
 
 
 def crossfit_mean_and_std(parts, n_train=None):

@@ -232,6 +232,116 @@ PARAMETERS = {
 }
 
 
+def check_groups(groups, n_columns, columns=None, *, needed_by):
+    """The columns of X in each variable, and the variables' labels.
+
+    Parameters
+    ----------
+    groups : None, list of lists of int, or array-like of shape (n_columns,)
+        None: each column its own variable. Lists of column indices: one list per
+        variable. Labels: one per column, a variable per distinct label, in the
+        order of the sorted labels.
+    n_columns : int
+    columns : array-like of shape (n_columns,), default=None
+        The column names of X, the labels of the variables when ``groups`` is None.
+    needed_by : str
+        What needs the variables, for the error message.
+
+    Returns
+    -------
+    members : tuple of ndarray of int
+    labels : ndarray of shape (n_variables,)
+
+    Raises
+    ------
+    ValueError
+        When ``groups`` is neither a list of lists of column indices nor one label
+        per column, names a column X does not have, puts a column in two groups or
+        in none, or makes fewer than two variables.
+    """
+    if groups is None:
+        members = [np.array([j]) for j in range(n_columns)]
+        labels = np.arange(n_columns) if columns is None else np.asarray(columns)
+    else:
+        if isinstance(groups, str | bytes) or not hasattr(groups, "__len__"):
+            raise ValueError(
+                "groups must be None, a list of lists of column indices, or one "
+                f"label per column of X; got {groups!r}."
+            )
+        items = list(groups)
+        nested = [
+            hasattr(g, "__iter__") and not isinstance(g, str | bytes) for g in items
+        ]
+        if not items:
+            members, labels = [], np.arange(0)
+        elif all(nested):
+            members, labels = _index_groups(items, n_columns), np.arange(len(items))
+        elif not any(nested):
+            members, labels = _label_groups(items, n_columns)
+        else:
+            raise ValueError(
+                "groups must be a list of lists of column indices, or one label per "
+                "column of X, not a mix of both."
+            )
+    if len(members) < 2:
+        raise ValueError(
+            f"{needed_by} needs at least 2 variables; got {len(members)} (X has "
+            f"{n_columns} feature(s)). Pass more columns, or "
+            "groups that split them."
+        )
+    return tuple(members), labels
+
+
+def _columns(indices):
+    """``"column 3"`` or ``"columns 1, 2"``."""
+    return f"column{'s' * (len(indices) > 1)} {', '.join(map(str, indices))}"
+
+
+def _index_groups(items, n_columns):
+    """Groups given as lists of column indices, checked to partition X's columns."""
+    members = []
+    for g in items:
+        g = np.asarray(g)
+        if g.ndim != 1 or g.size == 0 or g.dtype.kind not in "iu":
+            raise ValueError(
+                "Each group must be a non-empty list of integer column indices; got "
+                f"{g.tolist()!r}."
+            )
+        missing = g[(g < 0) | (g >= n_columns)]
+        if missing.size:
+            raise ValueError(
+                f"groups name {_columns(missing)}, but X has {n_columns} columns "
+                f"(0 to {n_columns - 1})."
+            )
+        members.append(g.astype(np.intp))
+    counts = np.bincount(np.concatenate(members), minlength=n_columns)
+    if (counts > 1).any():
+        twice = np.flatnonzero(counts > 1)
+        raise ValueError(
+            f"{_columns(twice).capitalize()} of X {'is' if len(twice) == 1 else 'are'} "
+            "listed more than once in groups; groups must not overlap."
+        )
+    if (counts == 0).any():
+        left = np.flatnonzero(counts == 0)
+        raise ValueError(
+            f"{_columns(left).capitalize()} of X {'is' if len(left) == 1 else 'are'} "
+            "in no group: give every column a group, or pass only the columns to "
+            "compare."
+        )
+    return members
+
+
+def _label_groups(items, n_columns):
+    """Groups given as one label per column: a group per distinct label, sorted."""
+    if len(items) != n_columns:
+        raise ValueError(
+            f"groups given as labels need one label per column of X ({n_columns}); "
+            f"got {len(items)}."
+        )
+    labels, codes = np.unique(np.asarray(items), return_inverse=True)
+    return [np.flatnonzero(codes == i) for i in range(len(labels))], labels
+
+
 def n_held_out(validation_fraction, n_samples):
     """Rows held out of training; at least 2 held out and 2 left to train on.
 

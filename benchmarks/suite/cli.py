@@ -183,3 +183,59 @@ def run_and_collect(jobs, args, what):
         print(f"no results for {what} in {store.path}")
         return None
     return records_to_frame(done)
+
+
+def run_parts(args, parts, part_jobs):
+    """Run the chosen parts of a study (resuming them) and write their reports.
+
+    Each part's report goes to ``args.out/<part>.md`` (with its csv and png when
+    any job succeeded) and is printed.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        With ``part`` (a name of ``parts`` or ``"all"``), ``out`` and the execution
+        arguments.
+    parts : dict of str to Part
+        Each part has ``serial`` (run its jobs one at a time whatever
+        ``--n-jobs``) and ``report(df, out, header) -> str``.
+    part_jobs : callable
+        ``part_jobs(name, args) -> (jobs, description)``.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        One frame per part with results.
+    """
+    args.out.mkdir(parents=True, exist_ok=True)
+    frames = {}
+    for name in parts if args.part == "all" else [args.part]:
+        jobs, description = part_jobs(name, args)
+        serial = argparse.Namespace(**{**vars(args), "n_jobs": 1, "scheduler": None})
+        df = run_and_collect(jobs, serial if parts[name].serial else args,
+                             f"the {name} part")
+        if df is None:
+            continue
+        frames[name] = df
+        header = f"{description}\n\n{len(df)} of {len(jobs)} jobs recorded.\n\n"
+        if df.failure.notna().all():
+            text, files = header + failure_note(df), f"{name}.md"
+        else:
+            text = parts[name].report(df, args.out, header)
+            files = f"{name}.csv, {name}.md and {name}.png"
+        (args.out / f"{name}.md").write_text(text, encoding="utf-8")
+        print(text)
+        print(f"wrote {files} to {args.out}")
+    return frames
+
+
+def failure_note(df):
+    """A line naming the failed jobs, or "" when none failed."""
+    failed = df[df.failure.notna()]
+    if failed.empty:
+        return ""
+    items = "; ".join(
+        f"{r.estimator} on {r.task}, seed {r.seed}, n = {r.n_fit}: {r.failure}"
+        for r in failed.itertuples()
+    )
+    return f"{len(failed)} jobs failed: {items}\n\n"
