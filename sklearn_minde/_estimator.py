@@ -104,7 +104,8 @@ class MINDEEstimator(BaseEstimator):
         :func:`~sklearn.utils.multiclass.type_of_target` says ``"binary"`` or
         ``"multiclass"`` (two values, strings or whole numbers) and every class
         has at least 2 rows, for variant "c". Set False for an integer y that
-        measures a quantity.
+        measures a quantity. A label fit splits its rows class by class, so
+        that every class trains every network.
     device : str or torch.device, default="auto"
         "auto" (CUDA when available, else the CPU), "cpu", "cuda", "cuda:1"...
     verbose : int, default=0

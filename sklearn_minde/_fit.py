@@ -27,6 +27,7 @@ from ._auto import (
 )
 from ._checks import still_rising, warn_overfitting, warn_still_rising
 from ._data import Standardisation, divergence_causes
+from ._labels import label_index
 from ._reader import (
     log_jacobian,
     mi_fn,
@@ -156,10 +157,17 @@ def resolve_settings(params, seed, n_features, n_train, n_read):
 
 
 # ----------------------------------------------------------------------- rows
-def split_rows(params, n_samples, rng):
+def split_rows(params, n_samples, rng, strata=None):
     """``(train_rows, read_rows)`` of each member: one held-out split, or the
-    ``n_folds`` folds of cross-fitting (member k reads fold k)."""
+    ``n_folds`` folds of cross-fitting (member k reads fold k).
+
+    With ``strata`` (a class index per row), each class is split in proportion to
+    its rows, so that every class of two rows or more trains every member (for a
+    held-out share up to one half).
+    """
     perm = rng.permutation(n_samples)
+    if strata is not None:
+        perm = perm[np.argsort(place_in_class(strata[perm]), kind="stable")]
     n_folds = params["n_folds"]
     if n_folds is None:
         n_val = n_held_out(params["validation_fraction"], n_samples)
@@ -170,6 +178,17 @@ def split_rows(params, n_samples, rng):
         (np.concatenate(folds[:k] + folds[k + 1 :]), fold)
         for k, fold in enumerate(folds)
     ]
+
+
+def place_in_class(strata):
+    """Each row's place among the rows of its class, ``(rank + 1/2) / count``, in
+    the order given: sorting by it spreads every class evenly along the order."""
+    classes, codes, counts = np.unique(strata, return_inverse=True, return_counts=True)
+    rank = np.empty(len(strata))
+    for c in range(len(classes)):
+        rows = np.flatnonzero(codes == c)
+        rank[rows] = np.arange(len(rows))
+    return (rank + 0.5) / counts[codes]
 
 
 def member_keys(n_folds, n_members):
@@ -238,7 +257,8 @@ def prepare(params, X, y, z_columns):
     Prepared
     """
     rng = check_random_state(params["random_state"])
-    splits = split_rows(params, X.shape[0], rng)
+    strata = label_index(y) if params["discrete_y"] else None
+    splits = split_rows(params, X.shape[0], rng, strata)
     scaled_rows = splits[0][0] if params["n_folds"] is None else slice(None)
     standardisation = Standardisation.fit(
         X, y, scaled_rows, z_columns, params["normal_scores"], params["discrete_y"]

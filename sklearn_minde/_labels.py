@@ -109,6 +109,11 @@ def encode(y, classes):
     return _indicators(codes, len(classes))
 
 
+def label_index(codes):
+    """The class index of each row of a dummy code (0 for the row of zeros)."""
+    return codes @ np.arange(1, codes.shape[1] + 1)
+
+
 def _indicators(codes, n_classes):
     """Indicator columns of classes 1 to ``n_classes - 1``."""
     return (codes[:, None] == np.arange(1, n_classes)).astype(np.float64)

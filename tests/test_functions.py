@@ -24,6 +24,8 @@ from sklearn_minde import (
     mutual_info_regression,
     mutual_information,
 )
+from sklearn_minde import _fit as fit_module
+from sklearn_minde._fit import split_rows
 
 # TINY fits read a few draws and over-fit a little; these tests are about the API
 pytestmark = QUIET_FITS
@@ -119,8 +121,13 @@ def test_z_goes_in_conditioning_columns_of_x():
 
 
 # ------------------------------------------------------------------ class labels
-def test_a_label_enters_as_dummy_columns_without_a_discrete_warning():
+def test_a_label_enters_as_dummy_columns_without_a_discrete_warning(monkeypatch):
+    """Apart from its stratified split, a label fit is a fit on its dummy code."""
     x, k = labelled()
+    plain_split = partial(split_rows, strata=None)
+    monkeypatch.setattr(
+        fit_module, "split_rows", lambda p, n, rng, strata: plain_split(p, n, rng)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", DiscreteDataWarning)
         res = mutual_information(x, k, estimator=tiny())
@@ -178,21 +185,43 @@ def test_a_label_with_the_joint_variant_is_refused():
     assert np.isfinite(res.estimate)
 
 
-def test_a_class_missing_from_the_training_rows_is_named():
-    """A class of two rows falls entirely in the held-out half for some seed."""
+def test_a_rare_class_trains_every_network():
+    """The split is stratified: a class of two rows keeps one in training whatever
+    the seed, with a held-out half or with cross-fitting."""
     x, k = labelled()
     k[:2] = 9
-    for seed in range(30):
-        try:
-            mutual_information(
-                x, k, estimator=tiny(validation_fraction=0.5), random_state=seed
-            )
-        except ValueError as exc:
-            assert "Class 9 of y has no row among the rows a network trains" in str(exc)
-            assert "2 rows in all" in str(exc)
-            break
-    else:
-        pytest.fail("class 9 always had a training row")
+    for seed in range(10):
+        for params in ({"validation_fraction": 0.5}, {"n_folds": 3}):
+            res = mutual_information(x, k, estimator=tiny(**params), random_state=seed)
+            assert np.isfinite(res.estimate)
+
+
+@pytest.mark.parametrize("n_folds", [None, 4])
+def test_the_split_of_a_label_fit_keeps_each_class_share(n_folds):
+    counts = {0: 500, 1: 60, 2: 7, 3: 2}
+    rng = np.random.default_rng(0)
+    strata = rng.permutation(np.repeat(list(counts), list(counts.values())))
+    params = {"n_folds": n_folds, "validation_fraction": 0.2}
+    splits = split_rows(params, len(strata), np.random.RandomState(0), strata)
+    assert len(splits) == (n_folds or 1)
+    for train, read in splits:
+        assert len(np.intersect1d(train, read)) == 0
+        assert len(train) + len(read) == len(strata)
+        share = len(read) / len(strata)
+        for c, count in counts.items():
+            assert (strata[train] == c).any()
+            assert abs((strata[read] == c).sum() - share * count) <= 1
+
+
+def test_a_class_missing_from_the_training_rows_is_named():
+    """With nine rows in ten held out, a class of two rows can fall entirely in
+    the held-out rows."""
+    x, k = labelled()
+    k[:2] = 9
+    with pytest.raises(ValueError) as exc:
+        mutual_information(x, k, estimator=tiny(validation_fraction=0.9))
+    assert "Class 9 of y has no row among the rows a network trains" in str(exc.value)
+    assert "2 rows in all" in str(exc.value)
 
 
 # ------------------------------------------------------------------------ errors
