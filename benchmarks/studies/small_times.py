@@ -14,10 +14,15 @@ suite). Writes one JSON line per seed::
 
     python -m benchmarks.studies.small_times --seeds 0 1 2 --out small_times.jsonl
     python -m benchmarks.studies.small_times --summary small_times.jsonl
+    python -m benchmarks.studies.small_times --seeds 0 1 2 --cost 9
+
+``--cost`` times each rule's reading of one fit per seed, the rules taking turns,
+and prints its median as a share of the fit's time and as a ratio to ``flat``'s.
 """
 
 import argparse
 import json
+import time
 import warnings
 
 import numpy as np
@@ -37,11 +42,11 @@ def quickstart(n=10_000, seed=0):
     return x, x @ [[0.8], [0.3]] + 0.5 * rng.normal(size=(n, 1))
 
 
-def readings(prepared, results):
+def readings(prepared, results, rules=RULES):
     """Each rule's ``(estimate, standard error, tail share)`` of one fit."""
     s, out = prepared.settings, {}
     k, params = s.n_networks, s.params
-    for rule in RULES:
+    for rule in rules:
         parts, shares = [], []
         for i, (member, data) in enumerate(prepared.members):
             networks = [r.network for r in results[i * k : (i + 1) * k]]
@@ -65,8 +70,9 @@ def readings(prepared, results):
     return out
 
 
-def run(seed):
-    """Fit seed ``seed`` and read it every way."""
+def fit_captured(seed):
+    """Fit seed ``seed``; the fitted estimator, the fit's prepared data and
+    trained networks, and the seconds the fit took."""
     captured = {}
     original = _fit.read
 
@@ -75,16 +81,41 @@ def run(seed):
         return original(prepared, results)
 
     _fit.read = read
+    start = time.perf_counter()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             est = MINDEEstimator(random_state=seed).fit(*quickstart())
     finally:
         _fit.read = original
+    return est, captured["fit"], time.perf_counter() - start
+
+
+def run(seed):
+    """Fit seed ``seed`` and read it every way."""
+    est, fit, _ = fit_captured(seed)
+    return {"seed": seed, "fitted": est.mutual_information_, **readings(*fit)}
+
+
+def cost(seed, rounds):
+    """The seconds of each rule's reading of one fit, as ratios to the fit's,
+    the rules taking turns round by round so that machine load hits all alike."""
+    _, (prepared, results), fit_s = fit_captured(seed)
+    seconds = {rule: [] for rule in RULES}
+    for i in range(rounds):
+        for rule in RULES[i % len(RULES) :] + RULES[: i % len(RULES)]:
+            start = time.perf_counter()
+            readings(prepared, results, rules=(rule,))
+            seconds[rule].append(time.perf_counter() - start)
     return {
         "seed": seed,
-        "fitted": est.mutual_information_,
-        **readings(*captured["fit"]),
+        "reading_over_fit": {
+            r: float(np.median(v) / fit_s) for r, v in seconds.items()
+        },
+        "over_flat": {
+            r: float(np.median(np.array(v) / np.array(seconds["flat"])))
+            for r, v in seconds.items()
+        },
     }
 
 
@@ -113,11 +144,21 @@ def main(argv=None):
     p.add_argument("--seeds", nargs="+", type=int, default=list(range(40)))
     p.add_argument("--out", default="small_times.jsonl")
     p.add_argument("--summary", metavar="JSONL", help="summarise a results file")
+    p.add_argument(
+        "--cost",
+        type=int,
+        metavar="ROUNDS",
+        help="time each rule's reading over ROUNDS rounds instead (one line per seed)",
+    )
     args = p.parse_args(argv)
     if args.summary:
         print(summary([json.loads(line) for line in open(args.summary)]))
         return
     torch.set_num_threads(1)
+    if args.cost:
+        for seed in args.seeds:
+            print(json.dumps(cost(seed, args.cost)), flush=True)
+        return
     with open(args.out, "a") as f:
         for seed in args.seeds:
             print(json.dumps(run(seed)), file=f, flush=True)

@@ -62,3 +62,24 @@ def test_j_sigma_calls_study_reads_each_calls_kl():
         "hidden_dim": 128,
         "activation": "relu",
     }
+
+
+def test_network_bias_study_readings_agree_on_exact_noise():
+    """With the exact noise predictions, the squared difference and the difference
+    of denoising errors read the same integrand (the I-MMSE relation)."""
+    pytest.importorskip("bmi")
+    from benchmarks.studies import network_bias as nb
+
+    rng = np.random.default_rng(0)
+    n, a = 200_000, nb.A
+    x, y = nb.quickstart(n, rng)
+    k, s = np.full((n, 1), 0.8), np.full((n, 1), 0.6)  # k^2 + s^2 = 1
+    eps = rng.normal(size=(n, 2))
+    xt = k * x + s * eps
+    marg = nb.exact_noise(xt, k, s, np.zeros((n, 2)), np.eye(2))
+    np.testing.assert_allclose(marg, s * xt)  # N(0, I) diffuses to N(0, I)
+    v = a @ a + 0.25
+    cond = nb.exact_noise(xt, k, s, y * (a / v), np.eye(2) - np.outer(a, a) / v)
+    plain, mmse = nb.readings(np.ones(n), eps, marg, cond)
+    assert plain.mean() > 0.01
+    assert abs(mmse.mean() - plain.mean()) < 4 * mmse.std() / np.sqrt(n)
