@@ -16,6 +16,7 @@ from ._functions import (
 from ._independence import independence_test
 from ._o_information import OInformationEstimator, OInformationResult, o_information
 from ._reader import ConcentratedEstimateWarning
+from ._results import ConfidenceInterval
 from ._training import CompileWarning
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "EntropyResult",
     "PairwiseMIResult",
     "OInformationResult",
+    "ConfidenceInterval",
     "OverfittingWarning",
     "CompileWarning",
     "ConcentratedEstimateWarning",
