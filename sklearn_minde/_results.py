@@ -15,7 +15,15 @@ UNITS = {2.0: "bits", math.e: "nats", 10.0: "hartleys"}
 
 
 class ConfidenceInterval(NamedTuple):
-    """Lower and upper bound of a confidence interval."""
+    """Lower and upper bound of a confidence interval, a named tuple.
+
+    Parameters
+    ----------
+    low : float or ndarray
+        The lower bound.
+    high : float or ndarray
+        The upper bound.
+    """
 
     low: float
     high: float
