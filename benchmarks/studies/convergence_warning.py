@@ -15,13 +15,12 @@ A one-off study, not part of the suite::
         benchmarks/results/convergence_warning/fits.jsonl
 """
 
-import argparse
-import json
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from benchmarks.studies._cli import study_parser, summarise_or_run
 from sklearn_minde import MINDEEstimator
 from sklearn_minde._checks import RISE_WINDOW, RISE_Z
 
@@ -67,44 +66,41 @@ def rule_rise(row, window=RISE_WINDOW):
     return (curve[-1] - curve[start]) / row["std"]
 
 
-def summary(path):
+def summary(rows):
     """Per size and budget: the rises over the second half and the last quarter
     of the steps, in standard errors, and how many fits the rule warns on."""
-    rows = [json.loads(line) for line in open(path)]
+    lines = []
     for n, max_iter in sorted({(r["n"], str(r["max_iter"])) for r in rows}):
         part = [r for r in rows if (r["n"], str(r["max_iter"])) == (n, max_iter)]
         half = [rule_rise(r) for r in part]
         quarter = [rule_rise(r, 0.25) for r in part]
         error = np.mean([r["estimate"] / r["truth"] - 1 for r in part])
-        print(
+        lines.append(
             f"n={n} max_iter={max_iter}: rise over the second half / SE: "
             f"{', '.join(f'{v:+.1f}' for v in half)}; over the last quarter: "
             f"{', '.join(f'{v:+.1f}' for v in quarter)}; warns (> {RISE_Z:g} SE "
             f"over the second half) {sum(v > RISE_Z for v in half)}/{len(part)}; "
             f"mean error {error:+.1%}"
         )
+    return "\n".join(lines)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None):
+    parser = study_parser(
+        "convergence_warning",
+        __doc__,
+        "benchmarks/results/convergence_warning/fits.jsonl",
+    )
     parser.add_argument("--n", type=int, nargs="+", default=[10000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
     parser.add_argument("--max-iter", nargs="+", default=["auto", "300"])
-    parser.add_argument(
-        "--out", default="benchmarks/results/convergence_warning/fits.jsonl"
+    args = parser.parse_args(argv)
+    budgets = [m if m == "auto" else int(m) for m in args.max_iter]
+    summarise_or_run(
+        args,
+        summary,
+        (run(n, seed, b) for b in budgets for n in args.n for seed in args.seeds),
     )
-    parser.add_argument("--summary", metavar="JSONL")
-    args = parser.parse_args()
-    if args.summary:
-        summary(args.summary)
-        return
-    with open(args.out, "a") as out:
-        for max_iter in args.max_iter:
-            budget = max_iter if max_iter == "auto" else int(max_iter)
-            for n in args.n:
-                for seed in args.seeds:
-                    out.write(json.dumps(run(n, seed, budget)) + "\n")
-                    out.flush()
 
 
 if __name__ == "__main__":

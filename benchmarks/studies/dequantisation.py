@@ -5,6 +5,7 @@ Run: python -m benchmarks.studies.dequantisation N_ROWS N_SEEDS [MAX_ITER]
 Three tasks with a discrete variable and known MI; MINDE on the raw integer values
 against MINDE on the dequantised values (X + U[0, 1)), variants c and j.
 """
+
 import sys
 import time
 import warnings
@@ -56,9 +57,11 @@ def sign_label(rng, n):  # the issue's example: y = X[:, 0] > 0, MI = log 2
     return x, (x[:, 0] > 0).astype(float), "y"
 
 
-TASKS = {"labels4 (X discrete)": (labels4, true_labels4),
-         "binary y": (binary_y, true_binary_y),
-         "y = X0 > 0": (sign_label, np.log(2))}
+TASKS = {
+    "labels4 (X discrete)": (labels4, true_labels4),
+    "binary y": (binary_y, true_binary_y),
+    "y = X0 > 0": (sign_label, np.log(2)),
+}
 
 print(f"n = {N}, seeds {list(SEEDS)}, MINDEEstimator defaults, max_iter={MAX_ITER}")
 for name, (make, truth) in TASKS.items():
@@ -68,10 +71,15 @@ for name, (make, truth) in TASKS.items():
         x, y, which = make(rng, N)
         u = rng.uniform(size=(N,) if which == "y" else x.shape)
         xd, yd = (x, y + u) if which == "y" else (x + u, y)
-        ref = (mutual_info_classif(x, y.astype(int), random_state=seed)[0]
-               if which == "y" and x.shape[1] == 1 else
-               mutual_info_regression(x, y, discrete_features=[0], random_state=seed)[0]
-               if which == "X" else np.nan)
+        ref = (
+            mutual_info_classif(x, y.astype(int), random_state=seed)[0]
+            if which == "y" and x.shape[1] == 1
+            else mutual_info_regression(x, y, discrete_features=[0], random_state=seed)[
+                0
+            ]
+            if which == "X"
+            else np.nan
+        )
         rows.setdefault("sklearn (discrete-aware KSG)", []).append(ref)
         for variant in "cj":
             for label, (a, b) in {"raw": (x, y), "dequantised": (xd, yd)}.items():
@@ -80,13 +88,18 @@ for name, (make, truth) in TASKS.items():
                     variant=variant, max_iter=MAX_ITER, random_state=seed
                 ).fit(a, b)
                 rows.setdefault(f"MINDE-{variant.upper()} {label}", []).append(
-                    est.mutual_information_)
-                print(f"  {name} seed {seed} {variant} {label}: "
-                      f"{est.mutual_information_:.3f} ({time.time() - t0:.0f} s)",
-                      flush=True)
+                    est.mutual_information_
+                )
+                print(
+                    f"  {name} seed {seed} {variant} {label}: "
+                    f"{est.mutual_information_:.3f} ({time.time() - t0:.0f} s)",
+                    flush=True,
+                )
     print(f"\n{name}: true MI {truth:.3f}")
     for k, v in rows.items():
         v = np.asarray(v)
-        print(f"  {k:32s} mean {np.nanmean(v):.3f}  bias {np.nanmean(v) - truth:+.3f}"
-              f"  ({' '.join(f'{e:.3f}' for e in v)})")
+        print(
+            f"  {k:32s} mean {np.nanmean(v):.3f}  bias {np.nanmean(v) - truth:+.3f}"
+            f"  ({' '.join(f'{e:.3f}' for e in v)})"
+        )
     print(flush=True)

@@ -16,13 +16,12 @@ A one-off study, not part of the suite::
         benchmarks/results/entropy_alone/laws.jsonl
 """
 
-import argparse
-import json
 import math
 import time
 
 import numpy as np
 
+from benchmarks.studies._cli import study_parser, summarise_or_run
 from sklearn_minde import MINDEEstimator
 
 
@@ -71,39 +70,36 @@ def run(law, n, seed):
     }
 
 
-def summary(path):
+def summary(rows):
     """Per law and size: mean relative error, the seeds' readings and how often
     +- 1.96 standard errors hold the truth."""
-    rows = [json.loads(line) for line in open(path)]
+    lines = []
     for law, n in sorted({(r["law"], r["n"]) for r in rows}):
         part = [r for r in rows if (r["law"], r["n"]) == (law, n)]
         truth = part[0]["truth"]
         held = sum(abs(r["entropy"] - truth) <= 1.96 * r["std"] for r in part)
         readings = ", ".join(f"{r['entropy']:.3f} +- {r['std']:.3f}" for r in part)
         error = np.mean([r["entropy"] - truth for r in part])
-        print(
+        lines.append(
             f"{law} n={n}: truth {truth:.3f}; {readings}; mean error {error:+.3f} "
             f"nats; +-1.96 SE holds {held}/{len(part)}"
         )
+    return "\n".join(lines)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None):
+    parser = study_parser(
+        "entropy_alone", __doc__, "benchmarks/results/entropy_alone/laws.jsonl"
+    )
     parser.add_argument("--n", type=int, nargs="+", default=[10000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--laws", nargs="+", default=list(LAWS), choices=list(LAWS))
-    parser.add_argument("--out", default="benchmarks/results/entropy_alone/laws.jsonl")
-    parser.add_argument("--summary", metavar="JSONL")
-    args = parser.parse_args()
-    if args.summary:
-        summary(args.summary)
-        return
-    with open(args.out, "a") as out:
-        for law in args.laws:
-            for n in args.n:
-                for seed in args.seeds:
-                    out.write(json.dumps(run(law, n, seed)) + "\n")
-                    out.flush()
+    args = parser.parse_args(argv)
+    summarise_or_run(
+        args,
+        summary,
+        (run(law, n, s) for law in args.laws for n in args.n for s in args.seeds),
+    )
 
 
 if __name__ == "__main__":

@@ -11,13 +11,11 @@ suite)::
     python -m benchmarks.studies.estimation_passes --n 250 500 1000 --seeds 0 1 2
 """
 
-import argparse
-import json
 import warnings
 
 import numpy as np
-import torch
 
+from benchmarks.studies._cli import study_parser, summarise_or_run
 from sklearn_minde import MINDEEstimator, _fit
 from sklearn_minde._reader import crossfit_mean_and_std, mi_fn, read_member
 
@@ -79,23 +77,13 @@ def summary(rows):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.studies.estimation_passes",
-        description=__doc__.splitlines()[0],
-    )
+    p = study_parser("estimation_passes", __doc__, "estimation_passes.jsonl")
     p.add_argument("--n", nargs="+", type=int, default=[250, 500, 1000])
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--out", default="estimation_passes.jsonl")
-    p.add_argument("--summary", metavar="JSONL", help="summarise a results file")
     args = p.parse_args(argv)
-    if args.summary:
-        print(summary([json.loads(line) for line in open(args.summary)]))
-        return
-    torch.set_num_threads(1)
-    with open(args.out, "a") as f:
-        for n in args.n:
-            for seed in args.seeds:
-                print(json.dumps(run(n, seed)), file=f, flush=True)
+    summarise_or_run(
+        args, summary, (run(n, seed) for n in args.n for seed in args.seeds)
+    )
 
 
 if __name__ == "__main__":

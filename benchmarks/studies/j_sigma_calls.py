@@ -71,9 +71,9 @@ def call_kls(est, X, y, passes=8, seed=1):
     totals = np.zeros(len(variant.calls))
     for _ in range(passes):
         t, eps_x, eps_y = draw_noise(x, yy, est.sde_, generator)
-        kls = variant.kl_terms(
-            est.networks_, x, yy, z, t, eps_x, eps_y, est.sde_, 1.0
-        )[1]
+        kls = variant.kl_terms(est.networks_, x, yy, z, t, eps_x, eps_y, est.sde_, 1.0)[
+            1
+        ]
         totals += [float(k.double().mean()) for k in kls]
     return list(totals / passes)
 

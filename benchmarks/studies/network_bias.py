@@ -32,14 +32,13 @@ Uses the package's private functions (a one-off study, not part of the suite)::
     python -m benchmarks.studies.network_bias --summary network_bias.jsonl
 """
 
-import argparse
-import json
 import warnings
 
 import bmi.benchmark
 import numpy as np
 import torch
 
+from benchmarks.studies._cli import study_parser, summarise_or_run
 from benchmarks.suite.params import parse_params
 from benchmarks.suite.tasks import standardise
 from sklearn_minde import MINDEEstimator
@@ -213,34 +212,31 @@ def summary(rows):
     return "\n".join(lines)
 
 
+def case_row(case, seed, params):
+    """One fit of ``case`` (quickstart or a bmi task), read, as a results row; the
+    row's summary is printed as it comes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = (
+            quickstart_case(seed, params)
+            if case == "quickstart"
+            else task_case(case, seed, params)
+        )
+    row = {"case": case, "seed": seed, "params": params, **result}
+    print(summary([row]), flush=True)
+    return row
+
+
 def main(argv=None):
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.studies.network_bias",
-        description=__doc__.splitlines()[0],
-    )
+    p = study_parser("network_bias", __doc__, "network_bias.jsonl")
     p.add_argument("--case", default="quickstart", help="quickstart or a bmi task")
     p.add_argument("--seeds", nargs="+", type=int, default=[27, 33])
     p.add_argument("--param", nargs="*", default=[], metavar="NAME=VALUE")
-    p.add_argument("--out", default="network_bias.jsonl")
-    p.add_argument("--summary", metavar="JSONL", help="summarise a results file")
     args = p.parse_args(argv)
-    if args.summary:
-        print(summary([json.loads(line) for line in open(args.summary)]))
-        return
-    torch.set_num_threads(1)
     params = parse_params(args.param)
-    with open(args.out, "a") as f:
-        for seed in args.seeds:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = (
-                    quickstart_case(seed, params)
-                    if args.case == "quickstart"
-                    else task_case(args.case, seed, params)
-                )
-            row = {"case": args.case, "seed": seed, "params": params, **result}
-            print(json.dumps(row), file=f, flush=True)
-            print(summary([row]), flush=True)
+    summarise_or_run(
+        args, summary, (case_row(args.case, seed, params) for seed in args.seeds)
+    )
 
 
 if __name__ == "__main__":

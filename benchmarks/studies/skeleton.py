@@ -95,9 +95,11 @@ def pc_skeleton(data, ci_test, alpha=0.05, max_order=2):
         frozen = {v: {w for e in edges if v in e for w in e if w != v} for v in names}
         for x, y in itertools.combinations(names, 2):
             edge = frozenset((x, y))
-            candidates = {tuple(sorted(s)) for v, w in ((x, y), (y, x))
-                          for s in itertools.combinations(sorted(frozen[v] - {w}),
-                                                          order)}
+            candidates = {
+                tuple(sorted(s))
+                for v, w in ((x, y), (y, x))
+                for s in itertools.combinations(sorted(frozen[v] - {w}), order)
+            }
             for s in sorted(candidates):
                 if edge not in edges:
                     break
@@ -119,63 +121,92 @@ def v_structures(edges, separating_sets):
     list of tuple
         (X, W, Y) with X < Y.
     """
-    names = sorted({v for e in edges for v in e} | {v for e in separating_sets
-                                                     for v in e})
+    names = sorted(
+        {v for e in edges for v in e} | {v for e in separating_sets for v in e}
+    )
     found = []
     for x, y in itertools.combinations(names, 2):
         pair = frozenset((x, y))
         if pair in edges or pair not in separating_sets:
             continue
         for w in names:
-            if ({frozenset((x, w)), frozenset((y, w))} <= edges
-                    and w not in separating_sets[pair]):
+            if {
+                frozenset((x, w)),
+                frozenset((y, w)),
+            } <= edges and w not in separating_sets[pair]:
                 found.append((x, w, y))
     return found
 
 
 def edge_text(edges):
-    """"A-B, B-D" in alphabetical order."""
+    """ "A-B, B-D" in alphabetical order."""
     return ", ".join(sorted("-".join(sorted(e)) for e in edges)) or "none"
 
 
 def report(name, edges, separating_sets, log, seconds):
     """The lines printed for one test: skeleton, errors, removals, v-structures."""
     missing, extra = TRUE_EDGES - edges, edges - TRUE_EDGES
-    lines = [f"{name}: {edge_text(edges)}  ({len(log)} CI tests, {seconds:.0f} s)",
-             f"  missing true edges: {edge_text(missing)}; "
-             f"extra edges: {edge_text(extra)}"]
+    lines = [
+        f"{name}: {edge_text(edges)}  ({len(log)} CI tests, {seconds:.0f} s)",
+        f"  missing true edges: {edge_text(missing)}; extra edges: {edge_text(extra)}",
+    ]
     for x, y, s, statistic, p_value in log:
         given = f" | {', '.join(s)}" if s else ""
-        gone = "  -> removed" if (frozenset((x, y)) in separating_sets
-                                  and separating_sets[frozenset((x, y))] == s) else ""
-        lines.append(f"    {x} _|_ {y}{given}: statistic {statistic:.4f}, "
-                     f"p = {p_value:.3f}{gone}")
+        gone = (
+            "  -> removed"
+            if (
+                frozenset((x, y)) in separating_sets
+                and separating_sets[frozenset((x, y))] == s
+            )
+            else ""
+        )
+        lines.append(
+            f"    {x} _|_ {y}{given}: statistic {statistic:.4f}, "
+            f"p = {p_value:.3f}{gone}"
+        )
     colliders = v_structures(edges, separating_sets)
-    lines.append("  v-structures: " + (", ".join(f"{x} -> {w} <- {y}"
-                                                 for x, w, y in colliders) or "none"))
+    lines.append(
+        "  v-structures: "
+        + (", ".join(f"{x} -> {w} <- {y}" for x, w, y in colliders) or "none")
+    )
     return "\n".join(lines)
 
 
 def main(argv=None):
     """Sample the graph, run the search with each test and print the results."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.studies.skeleton",
-                                description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.studies.skeleton",
+        description=__doc__.split("\n\n")[0],
+    )
     default = ["MINDE-perm", "ParCorr"] + (["CMIknn"] if find_spec("tigramite") else [])
     p.add_argument("--tests", nargs="+", default=default, choices=list(TESTS))
     p.add_argument("--n", type=int, default=300, help="rows (default: 300)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--max-order", type=int, default=2)
-    p.add_argument("--minde-param", nargs="*", default=[], metavar="NAME=VALUE",
-                   help="overrides of MINDE-perm's configuration, e.g. "
-                        "n_permutations=39 max_iter=600")
+    p.add_argument(
+        "--minde-param",
+        nargs="*",
+        default=[],
+        metavar="NAME=VALUE",
+        help="overrides of MINDE-perm's configuration, e.g. "
+        "n_permutations=39 max_iter=600",
+    )
     args = p.parse_args(argv)
     overrides = parse_params(args.minde_param)
-    tests = dict(TESTS, **{"MINDE-perm": partial(
-        ci_tests.minde_test, **{**ci_tests.MINDE_CHEAP, **overrides})})
+    tests = dict(
+        TESTS,
+        **{
+            "MINDE-perm": partial(
+                ci_tests.minde_test, **{**ci_tests.MINDE_CHEAP, **overrides}
+            )
+        },
+    )
     data = sample_graph(args.n, args.seed)
-    print(f"n = {args.n}, seed {args.seed}, alpha = {args.alpha}; true skeleton: "
-          f"{edge_text(TRUE_EDGES)}; true v-structure: B -> D <- C")
+    print(
+        f"n = {args.n}, seed {args.seed}, alpha = {args.alpha}; true skeleton: "
+        f"{edge_text(TRUE_EDGES)}; true v-structure: B -> D <- C"
+    )
     results = {}
     for name in args.tests:
         start = time.perf_counter()

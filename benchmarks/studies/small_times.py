@@ -20,7 +20,6 @@ suite). Writes one JSON line per seed::
 and prints its median as a share of the fit's time and as a ratio to ``flat``'s.
 """
 
-import argparse
 import json
 import time
 import warnings
@@ -28,6 +27,7 @@ import warnings
 import numpy as np
 import torch
 
+from benchmarks.studies._cli import study_parser, summarise_or_run
 from sklearn_minde import MINDEEstimator, _fit
 from sklearn_minde._reader import crossfit_mean_and_std, mi_fn, read_member
 
@@ -137,13 +137,8 @@ def summary(rows):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.studies.small_times",
-        description=__doc__.splitlines()[0],
-    )
+    p = study_parser("small_times", __doc__, "small_times.jsonl")
     p.add_argument("--seeds", nargs="+", type=int, default=list(range(40)))
-    p.add_argument("--out", default="small_times.jsonl")
-    p.add_argument("--summary", metavar="JSONL", help="summarise a results file")
     p.add_argument(
         "--cost",
         type=int,
@@ -151,17 +146,12 @@ def main(argv=None):
         help="time each rule's reading over ROUNDS rounds instead (one line per seed)",
     )
     args = p.parse_args(argv)
-    if args.summary:
-        print(summary([json.loads(line) for line in open(args.summary)]))
-        return
-    torch.set_num_threads(1)
     if args.cost:
+        torch.set_num_threads(1)
         for seed in args.seeds:
             print(json.dumps(cost(seed, args.cost)), flush=True)
         return
-    with open(args.out, "a") as f:
-        for seed in args.seeds:
-            print(json.dumps(run(seed)), file=f, flush=True)
+    summarise_or_run(args, summary, (run(seed) for seed in args.seeds))
 
 
 if __name__ == "__main__":

@@ -41,9 +41,7 @@ def relative_errors(n, noise, seed, n_columns=1, configs=CONFIGS):
     x = rng.normal(size=(n, n_columns))
     y = x + noise * rng.normal(size=(n, n_columns))
     return {
-        label: MINDEEstimator(random_state=seed, **params)
-        .fit(x, y)
-        .mutual_information_
+        label: MINDEEstimator(random_state=seed, **params).fit(x, y).mutual_information_
         / true_mi(noise, n_columns)
         - 1
         for label, params in configs.items()
