@@ -19,7 +19,7 @@ from ._fit import (
     sigma_value,
     without_y,
 )
-from ._labels import dummy_code, encode, is_label, missing_class_message
+from ._labels import dummy_code, encode, is_label
 from ._reader import (
     likelihood_bound,
     likelihood_fn,
@@ -650,10 +650,10 @@ class MINDEEstimator(BaseEstimator):
 
 def fit_params(estimator, y):
     """The parameters a fit runs with: the estimator's, the marginal variant's for
-    a y without columns, and ``discrete_y`` resolved to whether y is a label."""
+    a y without columns, and ``"classes"``, the classes of a label y (else None)."""
     params = estimator.get_params(deep=False)
     params = params if y.shape[1] else without_y(params)
-    return dict(params, discrete_y=hasattr(estimator, "classes_"))
+    return dict(params, classes=getattr(estimator, "classes_", None))
 
 
 def fit_together(estimators, data):
@@ -683,13 +683,5 @@ def fit_together(estimators, data):
         (fit_params(est, y), X, y, est.conditioning_columns_)
         for est, (X, y) in zip(estimators, validated, strict=True)
     ]
-    try:
-        results = fit_all(fits)
-    except ValueError as exc:
-        for est, (_, y) in zip(estimators, validated, strict=True):
-            if hasattr(est, "classes_"):
-                message = missing_class_message(exc, est.classes_, y)
-                if message:
-                    raise ValueError(message) from exc
-        raise
+    results = fit_all(fits)
     return [est._set_fitted(r) for est, r in zip(estimators, results, strict=True)]

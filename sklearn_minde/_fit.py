@@ -27,7 +27,7 @@ from ._auto import (
 )
 from ._checks import still_rising, warn_overfitting, warn_still_rising
 from ._data import Standardisation, divergence_causes
-from ._labels import label_index
+from ._labels import check_every_class_trains, label_index
 from ._reader import (
     log_jacobian,
     mi_fn,
@@ -244,10 +244,11 @@ def prepare(params, X, y, z_columns):
     Parameters
     ----------
     params : dict
-        The estimator's parameters.
+        The estimator's parameters, with ``"classes"``: the sorted class labels
+        when y is a label, else None.
     X, y : ndarray
         Validated arrays, y 2-D (with 0 columns for a fit without y, the dummy
-        code of a label when ``params["discrete_y"]`` is True); Z's columns are
+        code of a label when ``params["classes"]`` is not None); Z's columns are
         in X.
     z_columns : ndarray of int
         The positions of Z's columns in X.
@@ -257,11 +258,14 @@ def prepare(params, X, y, z_columns):
     Prepared
     """
     rng = check_random_state(params["random_state"])
-    strata = label_index(y) if params["discrete_y"] else None
+    classes = params["classes"]
+    strata = None if classes is None else label_index(y)
     splits = split_rows(params, X.shape[0], rng, strata)
+    if classes is not None:
+        check_every_class_trains(strata, splits, classes)
     scaled_rows = splits[0][0] if params["n_folds"] is None else slice(None)
     standardisation = Standardisation.fit(
-        X, y, scaled_rows, z_columns, params["normal_scores"], params["discrete_y"]
+        X, y, scaled_rows, z_columns, params["normal_scores"], classes is not None
     )
     X, y = standardisation.normal_scores(X, y)
     seed = int(rng.randint(np.iinfo(np.int32).max))

@@ -24,9 +24,9 @@ from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
 from ._estimator import MINDEEstimator
-from ._labels import is_label
+from ._labels import check_variant_reads_labels, is_label
 from ._results import InUnits, log_base, normal_interval
-from ._validation import check_groups
+from ._validation import PARAMETERS, check_groups
 from ._variants import variant_name
 
 
@@ -266,20 +266,10 @@ def _read_y(y, discrete_y, estimator):
     """y as the estimator's input (a label as it is, for the estimator to code),
     with ``discrete_y`` set on the estimator; a label meeting variant "j" is
     refused here, where "auto" would read it as continuous there."""
-    if not (isinstance(discrete_y, str) and discrete_y == "auto") and not isinstance(
-        discrete_y, bool | np.bool_
-    ):
-        raise ValueError(
-            f"discrete_y must be 'auto', True or False; got {discrete_y!r}."
-        )
-    variant = variant_name(estimator.get_params()["variant"])
+    PARAMETERS["discrete_y"].check("discrete_y", discrete_y, {})
     label = is_label(y, discrete_y, "c")
-    if label and variant == "j":
-        raise ValueError(
-            "y is a class label, which variant='j' cannot read: the joint variant "
-            "diffuses y, and a label has no density. Use variant='c' (the default), "
-            "which feeds y clean, or pass discrete_y=False to read y as continuous."
-        )
+    if label:
+        check_variant_reads_labels(variant_name(estimator.get_params()["variant"]))
     estimator.set_params(discrete_y=bool(label))
     return np.asarray(y) if label else _as_2d(y, "y")
 

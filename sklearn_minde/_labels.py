@@ -39,13 +39,25 @@ def is_label(y, discrete_y, variant):
             return False
         counts = np.unique(column_or_1d(y, warn=False), return_counts=True)[1]
         return bool(len(counts) >= 2 and counts.min() >= 2)
-    if discrete_y and variant != "c":
-        raise ValueError(
-            "y is a class label (discrete_y=True), which variant='j' cannot read: "
-            "the joint variant diffuses y, and a label has no density. Use "
-            "variant='c', which feeds y clean, or discrete_y=False."
-        )
+    if discrete_y:
+        check_variant_reads_labels(variant)
     return bool(discrete_y)
+
+
+def check_variant_reads_labels(variant):
+    """Refuse a class label y for any variant but "c" (short name).
+
+    Raises
+    ------
+    ValueError
+        For variant "j", which diffuses y.
+    """
+    if variant != "c":
+        raise ValueError(
+            "y is a class label, which variant='j' cannot read: the joint variant "
+            "diffuses y, and a label has no density. Use variant='c' (the default), "
+            "which feeds y clean, or discrete_y=False to read y as continuous."
+        )
 
 
 def dummy_code(y):
@@ -111,7 +123,7 @@ def encode(y, classes):
 
 def label_index(codes):
     """The class index of each row of a dummy code (0 for the row of zeros)."""
-    return codes @ np.arange(1, codes.shape[1] + 1)
+    return (codes @ np.arange(1, codes.shape[1] + 1)).astype(np.intp)
 
 
 def _indicators(codes, n_classes):
@@ -119,17 +131,33 @@ def _indicators(codes, n_classes):
     return (codes[:, None] == np.arange(1, n_classes)).astype(np.float64)
 
 
-def missing_class_message(error, classes, codes):
-    """A clearer message for the error of a constant dummy column (a class with no
-    training row), or None when ``error`` is another one."""
-    text = str(error)
-    if not text.startswith("Column ") or " of y is constant" not in text:
-        return None
-    column = int(text.split()[1])
-    return (
-        f"Class {classes[column + 1].tolist()!r} of y has no row among the rows a "
-        f"network trains on (it has {int(codes[:, column].sum())} rows in all, which "
-        "fell in the held-out rows): the estimate cannot read a class it never "
-        "trained on. Give the class more rows, merge it with another, or fit with "
-        "another random_state."
-    )
+def check_every_class_trains(strata, splits, classes):
+    """Refuse a split that leaves a class out of some network's training rows.
+
+    Parameters
+    ----------
+    strata : ndarray of int, shape (n_samples,)
+        The class index of each row (:func:`label_index`).
+    splits : list of (ndarray, ndarray)
+        The ``(train_rows, read_rows)`` of each member.
+    classes : ndarray of shape (n_classes,)
+        The sorted class labels, to name the class.
+
+    Raises
+    ------
+    ValueError
+        Naming the class and its number of rows.
+    """
+    k = len(classes)
+    counts = np.bincount(strata, minlength=k)
+    for train, _ in splits:
+        missing = np.flatnonzero(np.bincount(strata[train], minlength=k) == 0)
+        if missing.size:
+            c = missing[0]
+            raise ValueError(
+                f"Class {classes[c].tolist()!r} of y has no row among the rows a "
+                f"network trains on (it has {counts[c]} rows in all, which fell in "
+                "the held-out rows): the estimate cannot read a class it never "
+                "trained on. Give the class more rows, merge it with another, or "
+                "hold out fewer rows."
+            )

@@ -26,6 +26,7 @@ from sklearn_minde import (
 )
 from sklearn_minde import _fit as fit_module
 from sklearn_minde._fit import split_rows
+from sklearn_minde._labels import check_every_class_trains
 
 # TINY fits read a few draws and over-fit a little; these tests are about the API
 pytestmark = QUIET_FITS
@@ -211,6 +212,17 @@ def test_the_split_of_a_label_fit_keeps_each_class_share(n_folds):
         for c, count in counts.items():
             assert (strata[train] == c).any()
             assert abs((strata[read] == c).sum() - share * count) <= 1
+
+
+def test_every_members_training_rows_are_checked_for_every_class():
+    """The check sees each member's rows, and the class of the row of zeros too."""
+    strata = np.array([0, 0, 1, 1, 2, 2])
+    classes = np.array(["ant", "bee", "cat"])
+    whole = (np.arange(6), np.arange(0))
+    check_every_class_trains(strata, [whole], classes)
+    no_ant = (np.array([2, 3, 4, 5]), np.array([0, 1]))
+    with pytest.raises(ValueError, match="Class 'ant' of y has no row.*2 rows in all"):
+        check_every_class_trains(strata, [whole, no_ant], classes)
 
 
 def test_a_class_missing_from_the_training_rows_is_named():
