@@ -50,10 +50,9 @@ from benchmarks.suite.adapters import ADAPTERS, CMIAdapter, Sample  # noqa: E402
 from benchmarks.suite.cli import (  # noqa: E402
     grid_jobs,
     grid_parser,
-    run_and_collect,
+    run_grid,
 )
 from benchmarks.suite.report import (  # noqa: E402
-    add_errors,
     estimator_table,
     mean_sd_cells,
     panel_grid,
@@ -523,10 +522,9 @@ def main(argv=None):
     """
     args = parse_args(argv)
     jobs, description = build_jobs(args)
-    df = run_and_collect(jobs, args, "this grid")
+    df = run_grid(jobs, args)
     if df is None:
         return None
-    add_errors(df).to_csv(args.out / "results.csv", index=False)
     df = df[df.estimator.isin(args.estimators)]
     errors = task_errors(df)
     header = (f"{description}\n\n{df.groupby(['task', 'seed', 'n_fit']).ngroups} of "

@@ -7,6 +7,10 @@ no ground truth, three properties of MI are checked:
 - baseline: I(A; B_r) rises with r, and I(A; B_r) / I(A; B_8) tends to 1;
 - data processing: I([A, A]; [B_r, B_{r-k}]) / I(A; B_r) stays at 1, since B_{r-k}
   is a function of B_r;
+  with ``--copy-noise s``, each copy gets independent Gaussian noise of s times
+  its column's sd: I([A, A + E]; [B_r, B_{r-k} + E']) is still I(A; B_r), and the
+  pair now has a joint density (exact copies put it on a subspace, outside what a
+  density-based estimator assumes; MINDE warns with a ``RankDeficientWarning``);
 - additivity: I([A1, A2]; [B1_r, B2_r]) / I(A1; B1_r) stays at 2 for independent
   images A1 and A2.
 
@@ -95,6 +99,9 @@ class DigitsData:
         Principal components per image row.
     noise : float
         Standard deviation of the pixel noise of B.
+    copy_noise : float
+        Data processing: the sd of the independent noise added to each copied
+        column, as a share of the column's sd (0: exact copies).
     """
 
     test: str
@@ -103,10 +110,15 @@ class DigitsData:
     k: int = 3
     components: int = 1
     noise: float = 6.0
+    copy_noise: float = 0.0
 
     def key(self):
-        """The fields that identify the sample in the results file."""
-        return asdict(self)
+        """The fields that identify the sample in the results file (``copy_noise``
+        only when it is not 0, so that runs of exact copies keep their keys)."""
+        key = asdict(self)
+        if not self.copy_noise:
+            del key["copy_noise"]
+        return key
 
     def draw(self):
         """Build the pair (X, Y) of the test.
@@ -127,7 +139,8 @@ class DigitsData:
             x, y = a, b[:, :keep]
         elif self.test == "data_processing":
             fewer = max(self.r - self.k, 0) * self.components
-            x, y = np.hstack([a, a]), np.hstack([b[:, :keep], b[:, :fewer]])
+            x = np.hstack([a, self._copy(a, rng)])
+            y = np.hstack([b[:, :keep], self._copy(b[:, :fewer], rng)])
         else:
             first = rng.permutation(len(a))
             second = np.roll(first, 1)  # never pairs an image with itself
@@ -135,10 +148,18 @@ class DigitsData:
             y = np.hstack([b[first, :keep], b[second, :keep]])
         return Sample(x, y), {"n": len(x), "dim_x": x.shape[1], "dim_y": y.shape[1]}
 
+    def _copy(self, a, rng):
+        """The data-processing copy of ``a``: ``a`` itself, plus independent noise
+        of ``copy_noise`` times each column's sd when that is not 0."""
+        if not self.copy_noise:
+            return a
+        return a + self.copy_noise * a.std(0) * rng.normal(size=a.shape)
+
 
 def build_jobs(args, adapters):
     """Baseline and additivity at every r; data processing where r > k."""
-    specs = [DigitsData(test, r, seed, args.k, args.components_per_row, args.noise)
+    specs = [DigitsData(test, r, seed, args.k, args.components_per_row, args.noise,
+                        args.copy_noise if test == "data_processing" else 0.0)
              for seed in args.seeds for test in TESTS for r in args.rows
              if test != "data_processing" or r > args.k]
     return [Job("self_consistency", spec, adapter)
@@ -233,10 +254,18 @@ def write_outputs(df, out, header):
     _plot(per_seed, ["I(A;B_r)", "I(A;B_r)/I(A;B_8)"], out / "baseline.png",
           "Baseline: I(A; B_r) rises with r; the ratio tends to 1")
     _plot(per_seed, ["data_processing ratio"], out / "data_processing.png",
-          "Data processing: I([A, A]; [B_r, B_{r-k}]) / I(A; B_r) should be 1")
+          "Data processing: I([A, A']; [B_r, B_{r-k}']) / I(A; B_r) should be 1")
     _plot(per_seed, ["additivity ratio"], out / "additivity.png",
           "Additivity: I([A1, A2]; [B1_r, B2_r]) / I(A1; B1_r) should be 2")
     return text
+
+
+def copies(copy_noise):
+    """The data-processing copies in words."""
+    if not copy_noise:
+        return "exact copies (A' = A, B_{r-k}' = B_{r-k})"
+    return (f"noisy copies (A' = A + E, B_{{r-k}}' = B_{{r-k}} + E', independent "
+            f"Gaussian noise of {copy_noise:g} times each column's sd)")
 
 
 def describe(args):
@@ -246,7 +275,8 @@ def describe(args):
             f"row on the clean images (a linear map to {8 * args.components_per_row} "
             f"columns). B_r: the image plus Gaussian pixel noise of sd {args.noise} "
             f"(pixels 0-16), rows r..7 zeroed; the zeroed rows' constant columns are "
-            f"dropped. Data processing uses k = {args.k}. Seeds {args.seeds}; MINDE "
+            f"dropped. Data processing uses k = {args.k} and "
+            f"{copies(args.copy_noise)}. Seeds {args.seeds}; MINDE "
             f"parameters {args.overrides['minde'] or 'default'}, bmi neural parameters "
             f"{args.overrides['neural'] or 'default'}.")
 
@@ -265,6 +295,10 @@ def parse_args(argv=None):
                    metavar="M", help="principal components per image row (default: 1)")
     p.add_argument("--noise", type=float, default=6.0,
                    help="sd of the pixel noise in B (default: 6)")
+    p.add_argument("--copy-noise", type=float, default=0.0,
+                   help="data processing: sd of the independent noise added to each "
+                        "copied column, as a share of its sd (default: 0, exact "
+                        "copies)")
     add_execution_arguments(p)
     p.add_argument("--out", type=Path, default=Path("benchmarks/out/self_consistency"),
                    help="output folder (default: benchmarks/out/self_consistency)")

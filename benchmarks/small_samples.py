@@ -27,10 +27,9 @@ from matplotlib.ticker import FixedLocator  # noqa: E402
 from benchmarks.suite.cli import (  # noqa: E402
     grid_jobs,
     grid_parser,
-    run_and_collect,
+    run_grid,
 )
 from benchmarks.suite.report import (  # noqa: E402
-    add_errors,
     estimator_table,
     mean_sd_cells,
     panel_grid,
@@ -266,10 +265,9 @@ def main(argv=None):
     """
     args = parse_args(argv)
     jobs, description = build_jobs(args)
-    df = run_and_collect(jobs, args, "this grid")
+    df = run_grid(jobs, args)
     if df is None:
         return None
-    add_errors(df).to_csv(args.out / "results.csv", index=False)
     errors = relative_errors(df[df.estimator.isin(args.estimators)])
     header = description + "\n\n"
     (args.out / "table.md").write_text(

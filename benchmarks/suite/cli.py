@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .adapters import ADAPTERS, select_adapters
 from .params import parse_params
-from .report import records_to_frame
+from .report import add_errors, records_to_frame
 from .runner import Job, environment, run_jobs
 from .store import ResultStore
 
@@ -183,6 +183,21 @@ def run_and_collect(jobs, args, what):
         print(f"no results for {what} in {store.path}")
         return None
     return records_to_frame(done)
+
+
+def run_grid(jobs, args):
+    """:func:`run_and_collect` for a grid study, writing its ``results.csv`` (every
+    estimate with its errors) to ``args.out``.
+
+    Returns
+    -------
+    DataFrame or None
+        As :func:`run_and_collect`.
+    """
+    df = run_and_collect(jobs, args, "this grid")
+    if df is not None:
+        add_errors(df).to_csv(args.out / "results.csv", index=False)
+    return df
 
 
 def run_parts(args, parts, part_jobs):

@@ -144,8 +144,10 @@ def estimator_table(frame, cells, rows, facts, names=None, missing="failed"):
     """
     table = frame.assign(cell=cells).pivot(index=rows, columns="estimator",
                                            values="cell")
-    table = table.reindex(index=pd.MultiIndex.from_frame(frame[rows].drop_duplicates()),
-                          columns=_order(frame, "estimator"))
+    index = frame[rows].drop_duplicates()
+    index = (pd.MultiIndex.from_frame(index) if len(rows) > 1
+             else pd.Index(index[rows[0]]))
+    table = table.reindex(index=index, columns=_order(frame, "estimator"))
     leading = pd.DataFrame(facts).groupby([frame[r] for r in rows], sort=False).first()
     for title in reversed(list(facts)):
         table.insert(0, title, leading[title])

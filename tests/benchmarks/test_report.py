@@ -16,6 +16,7 @@ pd = pytest.importorskip("pandas")
 from benchmarks import bmi_suite  # noqa: E402
 from benchmarks.suite.adapters import ADAPTERS  # noqa: E402
 from benchmarks.suite.report import (  # noqa: E402
+    estimator_table,
     records_to_frame,
     summary,
     write_reports,
@@ -180,3 +181,13 @@ def test_an_estimator_never_timed_beside_the_reference_is_left_off_the_time_axis
     assert_written(tmp_path)
     ratios = summary(df).set_index("estimator")["fit_time_vs_MINDE-C"]
     assert ratios["MINDE-C"] == 1 and np.isnan(ratios["CCA"])
+
+
+@pytest.mark.parametrize("rows", [["task"], ["task", "n"]])
+def test_estimator_table_fills_its_cells_with_one_row_column_or_several(rows):
+    frame = pd.DataFrame({"task": ["a", "a", "b"], "n": [1, 1, 1],
+                          "estimator": ["X", "Y", "X"]})
+    text = estimator_table(frame, pd.Series(["1", "2", "3"]), rows, {})
+    lines = text.splitlines()
+    assert [c.strip() for c in lines[2].split("|")[-3:-1]] == ["1", "2"]
+    assert [c.strip() for c in lines[3].split("|")[-3:-1]] == ["3", "failed"]

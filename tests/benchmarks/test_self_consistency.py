@@ -43,6 +43,24 @@ def test_data_processing_adds_a_function_of_b_r():
     np.testing.assert_array_equal(y[:, 12:], y[:, :8])  # B_{r-k} is part of B_r
 
 
+def test_noisy_copies_keep_b_r_and_have_a_density():
+    """--copy-noise: the copies are the originals plus independent noise of the
+    given share of each column's sd; B_r and the exact-copy key are unchanged."""
+    exact, _ = sc.DigitsData("data_processing", 6, seed=1, k=2).draw()
+    spec = sc.DigitsData("data_processing", 6, seed=1, k=2, copy_noise=0.5)
+    noisy, _ = spec.draw()
+    x, y = noisy.x_fit, noisy.y_fit
+    np.testing.assert_array_equal(x[:, :8], exact.x_fit[:, :8])
+    np.testing.assert_array_equal(y[:, :6], exact.y_fit[:, :6])
+    noise = np.hstack([x[:, 8:] - x[:, :8], y[:, 6:] - y[:, :4]])
+    scale = np.hstack([x[:, :8].std(0), y[:, :4].std(0)])
+    np.testing.assert_allclose(noise.std(0) / scale, 0.5, rtol=0.1)
+    assert np.abs(np.corrcoef(noise.T) - np.eye(12)).max() < 0.1  # independent
+    assert np.linalg.matrix_rank(np.hstack([x, y])) == x.shape[1] + y.shape[1]
+    assert "copy_noise" not in sc.DigitsData("data_processing", 6, seed=1).key()
+    assert spec.key()["copy_noise"] == 0.5
+
+
 def test_additivity_pairs_independent_images():
     base, _ = sc.DigitsData("baseline", 4, seed=2).draw()
     sample, _ = sc.DigitsData("additivity", 4, seed=2).draw()
