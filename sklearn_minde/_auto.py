@@ -72,10 +72,10 @@ def auto_learning_rate(learning_rate):
     return AUTO_LEARNING_RATE if learning_rate == "auto" else learning_rate
 
 
-#: Passes over the training rows of ``max_iter="auto"``, by variant: MINDE-J's
-#: conditional calls learn more slowly than its joint one, so it trains twice as
-#: long.
-AUTO_EPOCHS = {"c": 128, "j": 256, "marginal": 128}  # a fit without y: as MINDE-C
+#: Passes over the training rows of ``max_iter="auto"``, by variant: the conditional
+#: calls of MINDE-C and MINDE-J learn more slowly than a fit of X alone (its one
+#: unconditional call), so they train twice as long.
+AUTO_EPOCHS = {"c": 256, "j": 256, "marginal": 128}
 
 
 def auto_max_iter(n_train, batch_size, epochs):

@@ -87,8 +87,8 @@ class MINDEEstimator(BaseEstimator):
         the other folds and reads fold k, so every row serves the estimate and the
         standard error includes the spread between the K networks. Costs K fits.
     max_iter : int or "auto", default="auto"
-        Most training steps. "auto": about 128 passes over the training rows for
-        ``variant="c"`` and 256 for "j", within 2,000 and 20,000 steps.
+        Most training steps. "auto": about 256 passes over the training rows (128
+        for a fit without y), within 2,000 and 20,000 steps.
     normal_scores : bool, default=False
         Map each column to normal scores before fitting (MI is unchanged by a
         monotone map of a column). Tames heavy tails; ``entropies_`` is then NaN
