@@ -1,7 +1,12 @@
 """sklearn-minde: mutual information and entropy by score-based diffusion (MINDE)."""
 
 from ._checks import OverfittingWarning
-from ._data import DataWarning, DiscreteDataWarning, RankDeficientWarning
+from ._data import (
+    DataWarning,
+    DiscreteDataWarning,
+    HeavyTailWarning,
+    RankDeficientWarning,
+)
 from ._estimator import MINDEEstimator
 from ._functions import (
     EntropyResult,
@@ -39,6 +44,7 @@ __all__ = [
     "ConcentratedEstimateWarning",
     "DataWarning",
     "DiscreteDataWarning",
+    "HeavyTailWarning",
     "RankDeficientWarning",
 ]
 __version__ = "0.1.0"

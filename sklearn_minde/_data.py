@@ -26,6 +26,11 @@ FEW_LEVELS = 10
 #: than this share of the widest combination.
 COLLINEAR = 1e-3
 
+#: A column is heavy-tailed when its middle half spans less than this share of its
+#: standard deviation: a few extreme values then set the scale, and the other rows lie
+#: below the diffusion's smallest noise (:func:`heavy_tailed_columns`).
+HEAVY_TAIL_SPREAD = 0.1
+
 #: Standardised training values farther than this many standard deviations from the
 #: mean are reported as extreme when training diverges.
 EXTREME = 10.0
@@ -52,6 +57,12 @@ class DiscreteDataWarning(DataWarning):
 class RankDeficientWarning(DataWarning):
     """Collinear columns: the variable has no joint density, so its entropies are
     minus infinity and MINDE's MI is unreliable. See the user guide's limits page."""
+
+
+class HeavyTailWarning(DataWarning):
+    """Columns so heavy-tailed that a few extreme values set their scale: fitted as
+    they are, their MI reads low. ``normal_scores="auto"`` maps them to normal
+    scores. See the user guide's limits page."""
 
 
 def column_scaling(a, name):
@@ -299,8 +310,9 @@ def divergence_causes(x, y, learning_rate):
     )
 
 
-def fit_normal_scores(a):
-    """A per-column map to normal scores fitted on ``a`` (rows, columns).
+def heavy_tailed_columns(a):
+    """Columns whose middle half spans less than :data:`HEAVY_TAIL_SPREAD` of their
+    standard deviation.
 
     Parameters
     ----------
@@ -308,21 +320,92 @@ def fit_normal_scores(a):
 
     Returns
     -------
-    sklearn.preprocessing.QuantileTransformer
-        Fitted, with normal output and up to 1,000 quantiles.
+    columns : ndarray of int
+    spread : ndarray of shape (n_columns,)
+        Each column's interquartile range over its standard deviation (1.35 for a
+        normal column).
     """
-    return QuantileTransformer(
-        n_quantiles=min(1000, a.shape[0]),
-        output_distribution="normal",
-        subsample=None,
-    ).fit(a)
+    exponent = np.frexp(np.abs(a).max(0))[1]  # powers of two: nothing overflows
+    b = np.ldexp(a.astype(np.float64), -exponent)
+    q1, q3 = np.percentile(b, [25, 75], axis=0)
+    std = b.std(0)
+    spread = np.divide(q3 - q1, std, out=np.full_like(std, np.inf), where=std > 0)
+    return np.flatnonzero(spread < HEAVY_TAIL_SPREAD), spread
+
+
+def mapped_columns(a, normal_scores, name, has_y=True):
+    """The columns of ``a`` to map to normal scores: every one for True, none for
+    False, the heavy-tailed ones for "auto" (:func:`heavy_tailed_columns`, with a
+    :class:`HeavyTailWarning`; none without y, where the map would change the
+    entropy that the fit estimates).
+
+    Returns
+    -------
+    ndarray of int
+    """
+    if not isinstance(normal_scores, str):
+        return np.arange(a.shape[1] if normal_scores else 0)
+    columns, spread = heavy_tailed_columns(a)
+    if columns.size:
+        action = (
+            "They are mapped to normal scores before fitting (normal_scores='auto'): "
+            "the MI is unchanged, but entropies_ is NaN and score describes the "
+            "scores. Set normal_scores=False to fit them as they are."
+            if has_y
+            else "Their entropy is estimated poorly: transform them first (e.g. with "
+            "numpy.arcsinh) and add the map's log-Jacobian to the entropy."
+        )
+        _warn(
+            f"Columns {', '.join(map(str, columns))} of {name} are heavy-tailed: "
+            f"their middle half spans {spread[columns].min():.1e} of their standard "
+            f"deviation (below {HEAVY_TAIL_SPREAD:g}; 1.35 for a normal column), so "
+            f"a few extreme values set their scale and the network cannot resolve "
+            f"the other rows. {action}",
+            HeavyTailWarning,
+        )
+    return columns if has_y else np.zeros(0, dtype=int)
+
+
+@dataclass
+class NormalScores:
+    """Normal scores of some columns: ``columns`` mapped by ``transformer``, the
+    others kept.
+
+    Attributes
+    ----------
+    columns : ndarray of int
+    transformer : sklearn.preprocessing.QuantileTransformer
+        Fitted on those columns, with normal output and up to 1,000 quantiles.
+    """
+
+    columns: np.ndarray
+    transformer: QuantileTransformer
+
+    @classmethod
+    def fit(cls, a, columns):
+        """Fit on the rows ``a`` (rows, all columns); None when ``columns`` is
+        empty."""
+        if not len(columns):
+            return None
+        transformer = QuantileTransformer(
+            n_quantiles=min(1000, a.shape[0]),
+            output_distribution="normal",
+            subsample=None,
+        )
+        return cls(np.asarray(columns), transformer.fit(a[:, columns]))
+
+    def transform(self, a):
+        """``a`` with its ``columns`` mapped to normal scores (a copy)."""
+        out = np.array(a, dtype=np.float64)
+        out[:, self.columns] = self.transformer.transform(a[:, self.columns])
+        return out
 
 
 @dataclass
 class Standardisation:
     """The map from a user's ``(X, y)`` to the network's standardised tensors.
 
-    Optional normal scores per column, then ``(a - mean) / scale`` with the
+    Normal scores of some columns (or none), then ``(a - mean) / scale`` with the
     statistics of the training rows, then Z split off X.
 
     Attributes
@@ -332,8 +415,8 @@ class Standardisation:
     y_mean, y_scale : ndarray of shape (n_targets,)
     z_columns : ndarray of int
         The positions of Z's columns in X (empty without a Z).
-    x_normal_scores, y_normal_scores : QuantileTransformer or None
-        The maps to normal scores, or None.
+    x_normal_scores, y_normal_scores : NormalScores or None
+        The maps to normal scores, or None where no column is mapped.
     """
 
     x_mean: np.ndarray
@@ -348,17 +431,23 @@ class Standardisation:
     def fit(cls, X, y, rows, z_columns, normal_scores, label_y=False):
         """Fit on the rows ``rows`` of ``(X, y)``, checking and warning about the
         data (:func:`scale_training_data`); y may have 0 columns (a fit without
-        y). A label's dummy code (``label_y``) is neither mapped to normal scores
-        nor warned about as discrete.
+        y). ``normal_scores`` ("auto", True or False) chooses the columns mapped
+        to normal scores (:func:`mapped_columns`). A label's dummy code
+        (``label_y``) is neither mapped nor warned about as discrete.
 
         Returns
         -------
         Standardisation
         """
-        maps = (None, None)
-        if normal_scores:
-            y_map = None if label_y else fit_normal_scores(y[rows])
-            maps = (fit_normal_scores(X[rows]), y_map)
+        has_y = y.shape[1] > 0
+        x_rows, y_rows = X[rows], y[rows]
+        maps = [
+            NormalScores.fit(x_rows, mapped_columns(x_rows, normal_scores, "X", has_y))
+        ]
+        y_columns = (
+            () if label_y or not has_y else mapped_columns(y_rows, normal_scores, "y")
+        )
+        maps.append(NormalScores.fit(y_rows, y_columns))
         fitted = cls(None, None, None, None, z_columns, *maps)
         X, y = fitted.normal_scores(X, y)
         arrays = {"X": X[rows], "y": y[rows]} if y.shape[1] else {"X": X[rows]}
@@ -368,12 +457,18 @@ class Standardisation:
         return fitted
 
     def normal_scores(self, X, y):
-        """``(X, y)`` mapped to normal scores column by column, when fitted so."""
-        if self.x_normal_scores is None:
-            return X, y
-        if self.y_normal_scores is not None:  # none for a label
+        """``(X, y)`` with the mapped columns in normal scores."""
+        if self.x_normal_scores is not None:
+            X = self.x_normal_scores.transform(X)
+        if self.y_normal_scores is not None:
             y = self.y_normal_scores.transform(y)
-        return self.x_normal_scores.transform(X), y
+        return X, y
+
+    @property
+    def maps_columns(self):
+        """Whether some column is mapped to normal scores (the densities are then
+        those of the scores, not of the data)."""
+        return self.x_normal_scores is not None or self.y_normal_scores is not None
 
     @property
     def x_columns(self):

@@ -89,10 +89,13 @@ class MINDEEstimator(BaseEstimator):
     max_iter : int or "auto", default="auto"
         Most training steps. "auto": about 256 passes over the training rows (128
         for a fit without y), within 2,000 and 20,000 steps.
-    normal_scores : bool, default=False
-        Map each column to normal scores before fitting (MI is unchanged by a
-        monotone map of a column). Tames heavy tails; ``entropies_`` is then NaN
-        and ``score`` describes the scores, not the data.
+    normal_scores : {"auto", True, False}, default="auto"
+        Map columns to normal scores before fitting (MI is unchanged by a monotone
+        map of a column): True maps every column, "auto" only those so
+        heavy-tailed that a few extreme values set their scale (with a
+        :class:`HeavyTailWarning`; none in a fit without y). Where a column is
+        mapped, ``entropies_`` is NaN and ``score`` describes the scores, not the
+        data.
     conditioning_columns : None, int, str, array-like or slice, default=None
         The columns of ``X`` that hold Z: positions, a boolean mask, a slice or
         DataFrame column names. ``mutual_information_`` is then ``I(X; y | Z)``,
@@ -240,8 +243,9 @@ class MINDEEstimator(BaseEstimator):
         The positions of Z's columns in X (empty without a Z).
     x_mean_, x_scale_, y_mean_, y_scale_ : ndarray
         Column means and standard deviations of the training rows.
-    x_normal_scores_, y_normal_scores_ : QuantileTransformer
-        The maps to normal scores (only with ``normal_scores=True``).
+    x_normal_scores_, y_normal_scores_ : NormalScores or None
+        The maps to normal scores (``columns`` and the fitted ``transformer``);
+        set only where some column is mapped, None for a variable with none.
     hidden_dim_, batch_size_, max_iter_, n_networks_, n_estimation_passes_ : int
         The values used, "auto" resolved (passes: of the first member's reading).
     learning_rate_, weight_decay_ : float
@@ -302,7 +306,7 @@ class MINDEEstimator(BaseEstimator):
         random_state=None,
         n_folds=None,
         max_iter="auto",
-        normal_scores=False,
+        normal_scores="auto",
         conditioning_columns=None,
         discrete_y="auto",
         device="auto",
@@ -402,7 +406,7 @@ class MINDEEstimator(BaseEstimator):
             y, self.classes_ = dummy_code(y)
         X, y = validate_xy(self, X, y, reset=True)
         if y is None:
-            if self.normal_scores:
+            if not isinstance(self.normal_scores, str) and self.normal_scores:
                 raise ValueError(
                     "normal_scores=True without y: the entropy of the normal "
                     "scores is not that of the data. Fit with normal_scores=False."
@@ -426,7 +430,9 @@ class MINDEEstimator(BaseEstimator):
         self.n_estimation_passes_, self.n_train_ = s.n_estimation_passes, s.n_train
         self.x_mean_, self.x_scale_ = scaling.x_mean, scaling.x_scale
         self.y_mean_, self.y_scale_ = scaling.y_mean, scaling.y_scale
-        if self.normal_scores:
+        for name in ("x_normal_scores_", "y_normal_scores_"):  # of an earlier fit
+            self.__dict__.pop(name, None)
+        if scaling.maps_columns:
             self.x_normal_scores_ = scaling.x_normal_scores
             self.y_normal_scores_ = scaling.y_normal_scores
         self.networks_ = [r.network for r in result.training]

@@ -429,7 +429,7 @@ def read(prepared, results):
         conditional=conditional,
         n_train=s.n_train,
     )
-    if params["normal_scores"]:  # densities of the scores, not of the data
+    if prepared.standardisation.maps_columns:  # densities of the scores, not the data
         entropies = dict.fromkeys(entropies, np.nan)
         entropies_std = dict.fromkeys(entropies_std, np.nan)
     where, key = chosen_key(variant, params, conditional)

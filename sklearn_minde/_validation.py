@@ -207,7 +207,7 @@ PARAMETERS = {
     "beta_max": Number(Real, "beta_min", closed="neither"),
     "t_eps": Number(Real, 0, 1, closed="neither"),
     "importance_sampling": Choice((True, False)),
-    "normal_scores": Choice((True, False)),
+    "normal_scores": Choice(("auto", True, False)),
     "discrete_y": Choice(("auto", True, False)),
     "reference": Choice(("standard", "gaussian")),
     "hidden_dim": Number(Integral, 1, specials=("auto",)),

@@ -13,7 +13,8 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_minde import MINDEEstimator, OverfittingWarning
+from sklearn_minde import HeavyTailWarning, MINDEEstimator, OverfittingWarning
+from sklearn_minde._data import NormalScores
 
 ESTIMATE_KEYS = {"c": {"minde_c", "minde_c_sigma"}, "j": {"minde_j", "minde_j_sigma"}}
 ENTROPY_KEYS = {"c": {"x", "x|y"}, "j": {"xy", "x|y", "y|x", "x", "y"}}
@@ -523,6 +524,53 @@ def test_normal_scores_make_the_estimate_invariant_to_monotone_maps(small_xy):
     assert abs(mi_b - mi_a) < 3 * math.hypot(std_a, std_b)
     plain = MINDEEstimator(**dict(params, normal_scores=False)).fit(X, y)
     assert np.isfinite(list(plain.entropies_.values())).all()
+
+
+def test_auto_normal_scores_map_only_cauchy_like_columns(small_xy):
+    """normal_scores="auto" maps a column whose extreme values set its scale (a
+    Cauchy column: its middle half spans a tiny share of its sd), with a
+    HeavyTailWarning naming it, and no other column: the Gaussian columns and a
+    Student-t column of two degrees of freedom are fitted as they are."""
+    X, y = small_xy
+    rng = np.random.default_rng(0)
+    cauchy = rng.standard_cauchy(len(X))
+    cauchy[:3] = [1e3, -1e3, 2e3]  # the draws of a much larger sample
+    assert np.ptp(np.percentile(cauchy, [25, 75])) < 0.1 * cauchy.std()  # the case
+    X = np.column_stack([X, cauchy, rng.standard_t(2, len(X))])
+    with pytest.warns(HeavyTailWarning, match=f"Columns {X.shape[1] - 2} of X"):
+        fitted = MINDEEstimator(**TINY).fit(X, y)
+    np.testing.assert_array_equal(fitted.x_normal_scores_.columns, [X.shape[1] - 2])
+    assert fitted.y_normal_scores_ is None
+    assert all(np.isnan(v) for v in fitted.entropies_.values())
+    assert np.isfinite(fitted.mutual_information_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", HeavyTailWarning)
+        kept = MINDEEstimator(**dict(TINY, normal_scores=False)).fit(X, y)
+        plain = MINDEEstimator(**TINY).fit(X[:, :-2], y)
+    assert not hasattr(kept, "x_normal_scores_")
+    assert not hasattr(plain, "x_normal_scores_")
+    assert np.isfinite(list(plain.entropies_.values())).all()
+    # a refit without a heavy column forgets the earlier map
+    assert not hasattr(fitted.fit(X[:, :-2], y), "x_normal_scores_")
+
+
+def test_auto_normal_scores_map_nothing_without_y():
+    """Without y a map would change the entropy being estimated: "auto" warns
+    and fits the column as it is."""
+    cauchy = np.random.default_rng(1).standard_cauchy((300, 1))
+    cauchy[:3, 0] = [1e3, -1e3, 2e3]
+    with pytest.warns(HeavyTailWarning, match="entropy is estimated poorly"):
+        fitted = MINDEEstimator(**TINY).fit(cauchy)
+    assert not hasattr(fitted, "x_normal_scores_") and np.isfinite(fitted.entropy_)
+
+
+def test_normal_scores_of_some_columns_keep_the_others():
+    a = np.random.default_rng(2).normal(size=(500, 3)) * [1.0, 5.0, 1.0] + 2.0
+    scores = NormalScores.fit(a, [1])
+    out = scores.transform(a)
+    np.testing.assert_array_equal(out[:, [0, 2]], a[:, [0, 2]])
+    assert abs(out[:, 1].mean()) < 0.1 and abs(out[:, 1].std() - 1) < 0.1
+    assert NormalScores.fit(a, []) is None
 
 
 def test_long_variant_names_and_the_confidence_interval(small_xy):
