@@ -266,7 +266,7 @@ def case_tables(means):
         rows = frame.assign(level=frame.mi.map("{:g}".format),
                             floor=frame.oracle_se.map("{:.3f}".format))
         table = estimator_table(rows, cells, ["level", "floor"], {},
-                                ["true MI", "oracle SE"])
+                                ["true MI", "oracle SE"], missing="not run")
         lines += [f"### {dim} + {dim} columns, {MAP_TITLES[transform]}", "", table, ""]
     return lines
 
