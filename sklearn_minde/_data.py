@@ -65,6 +65,26 @@ class HeavyTailWarning(DataWarning):
     scores. See the user guide's limits page."""
 
 
+def unit_magnitude(a):
+    """Each column of ``a`` in float64, divided by the power of two just above its
+    largest magnitude (exact), so that its moments neither overflow nor underflow.
+
+    Returns
+    -------
+    b : ndarray of the shape of ``a``
+    exponent : ndarray of int of shape (n_columns,)
+        ``a = b * 2 ** exponent``.
+    """
+    exponent = np.frexp(np.abs(a).max(0))[1]
+    return np.ldexp(a.astype(np.float64), -exponent), exponent
+
+
+def maps_every_column(normal_scores):
+    """Whether ``normal_scores`` asks for every column in normal scores (True, as
+    opposed to False or "auto")."""
+    return not isinstance(normal_scores, str) and bool(normal_scores)
+
+
 def column_scaling(a, name):
     """Column means and standard deviations, exact over the whole floating range.
 
@@ -100,8 +120,7 @@ def column_scaling(a, name):
             "carries no information about the other variable)."
         )
     magnitude = np.abs(a).max(0)
-    exponent = np.frexp(magnitude)[1]
-    b = np.ldexp(a.astype(np.float64), -exponent)
+    b, exponent = unit_magnitude(a)
     mean, std = b.mean(0), b.std(0)
     step = np.ldexp(np.spacing(magnitude).astype(np.float64), -exponent) / std
     coarse = np.flatnonzero(step > RESOLUTION)
@@ -325,8 +344,7 @@ def heavy_tailed_columns(a):
         Each column's interquartile range over its standard deviation (1.35 for a
         normal column).
     """
-    exponent = np.frexp(np.abs(a).max(0))[1]  # powers of two: nothing overflows
-    b = np.ldexp(a.astype(np.float64), -exponent)
+    b, _ = unit_magnitude(a)
     q1, q3 = np.percentile(b, [25, 75], axis=0)
     std = b.std(0)
     spread = np.divide(q3 - q1, std, out=np.full_like(std, np.inf), where=std > 0)
@@ -344,7 +362,7 @@ def mapped_columns(a, normal_scores, name, has_y=True):
     ndarray of int
     """
     if not isinstance(normal_scores, str):
-        return np.arange(a.shape[1] if normal_scores else 0)
+        return np.arange(a.shape[1] if maps_every_column(normal_scores) else 0)
     columns, spread = heavy_tailed_columns(a)
     if columns.size:
         action = (

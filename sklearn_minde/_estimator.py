@@ -10,7 +10,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._data import Standardisation
+from ._data import Standardisation, maps_every_column
 from ._fit import (
     chosen_term,
     fit_all,
@@ -406,7 +406,7 @@ class MINDEEstimator(BaseEstimator):
             y, self.classes_ = dummy_code(y)
         X, y = validate_xy(self, X, y, reset=True)
         if y is None:
-            if not isinstance(self.normal_scores, str) and self.normal_scores:
+            if maps_every_column(self.normal_scores):
                 raise ValueError(
                     "normal_scores=True without y: the entropy of the normal "
                     "scores is not that of the data. Fit with normal_scores=False."
