@@ -6,6 +6,7 @@ from ._data import (
     DiscreteDataWarning,
     HeavyTailWarning,
     RankDeficientWarning,
+    SharpPeakWarning,
 )
 from ._estimator import MINDEEstimator
 from ._functions import (
@@ -46,5 +47,6 @@ __all__ = [
     "DiscreteDataWarning",
     "HeavyTailWarning",
     "RankDeficientWarning",
+    "SharpPeakWarning",
 ]
 __version__ = "0.1.0"

@@ -31,6 +31,12 @@ COLLINEAR = 1e-3
 #: below the diffusion's smallest noise (:func:`heavy_tailed_columns`).
 HEAVY_TAIL_SPREAD = 0.1
 
+#: A column has a sharp peak when the central tenth of its rows spans less than this
+#: share of its middle half (0.19 for a normal column, 0.007 for a cubed one): most
+#: rows then crowd a spot narrower than the diffusion's smallest noise
+#: (:func:`sharply_peaked_columns`).
+SHARP_PEAK_SPREAD = 0.02
+
 #: Standardised training values farther than this many standard deviations from the
 #: mean are reported as extreme when training diverges.
 EXTREME = 10.0
@@ -62,6 +68,12 @@ class RankDeficientWarning(DataWarning):
 class HeavyTailWarning(DataWarning):
     """Columns so heavy-tailed that a few extreme values set their scale: fitted as
     they are, their MI reads low. ``normal_scores="auto"`` maps them to normal
+    scores. See the user guide's limits page."""
+
+
+class SharpPeakWarning(DataWarning):
+    """Columns whose rows crowd a sharp peak (a cubed normal variable, say): fitted
+    as they are, their MI reads low. ``normal_scores="auto"`` maps them to normal
     scores. See the user guide's limits page."""
 
 
@@ -351,11 +363,72 @@ def heavy_tailed_columns(a):
     return np.flatnonzero(spread < HEAVY_TAIL_SPREAD), spread
 
 
-def mapped_columns(a, normal_scores, name, has_y=True):
+def sharply_peaked_columns(a):
+    """Columns whose central tenth (the 45th to the 55th percentile) spans less than
+    :data:`SHARP_PEAK_SPREAD` of their middle half (the 25th to the 75th).
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_samples, n_columns)
+
+    Returns
+    -------
+    columns : ndarray of int
+    spread : ndarray of shape (n_columns,)
+        Each column's central tenth over its interquartile range (0.19 for a
+        normal column); infinite where either has no width (a tenth of the rows on
+        one value is a point mass, which the map cannot spread).
+    """
+    b, _ = unit_magnitude(a)
+    q25, q45, q55, q75 = np.percentile(b, [25, 45, 55, 75], axis=0)
+    centre, middle = q55 - q45, q75 - q25
+    spread = np.divide(
+        centre, middle, out=np.full_like(middle, np.inf), where=centre > 0
+    )
+    return np.flatnonzero(spread < SHARP_PEAK_SPREAD), spread
+
+
+#: Per shape of marginal that "auto" maps: the finder of its columns, the warning,
+#: and the words of the warning: the shape, the statistic, its threshold and its
+#: value for a normal column.
+_SHAPES = (
+    (
+        heavy_tailed_columns,
+        HeavyTailWarning,
+        "heavy-tailed: their middle half spans {:.1e} of their standard deviation "
+        f"(below {HEAVY_TAIL_SPREAD:g}; 1.35 for a normal column), so a few extreme "
+        "values set their scale and the network cannot resolve the other rows.",
+    ),
+    (
+        sharply_peaked_columns,
+        SharpPeakWarning,
+        "sharply peaked: the central tenth of their rows spans {:.1e} of their "
+        f"middle half (below {SHARP_PEAK_SPREAD:g}; 0.19 for a normal column), so "
+        "most rows crowd a spot the network cannot resolve.",
+    ),
+)
+
+
+#: What the warnings of :func:`mapped_columns` say a map of MINDEEstimator's keeps.
+KEEPS_MI = "the MI is unchanged, but entropies_ is NaN and score describes the scores"
+
+
+def mapped_columns(a, normal_scores, name, keeps=KEEPS_MI):
     """The columns of ``a`` to map to normal scores: every one for True, none for
-    False, the heavy-tailed ones for "auto" (:func:`heavy_tailed_columns`, with a
-    :class:`HeavyTailWarning`; none without y, where the map would change the
-    entropy that the fit estimates).
+    False, for "auto" the heavy-tailed (:func:`heavy_tailed_columns`, with a
+    :class:`HeavyTailWarning`) and the sharply peaked ones
+    (:func:`sharply_peaked_columns`, with a :class:`SharpPeakWarning`).
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_samples, n_columns)
+    normal_scores : {"auto", True, False}
+    name : str
+        The array's name in the warnings.
+    keeps : str or None, default=KEEPS_MI
+        What the map leaves unchanged and what it costs, for the warnings. None
+        where the map would change what the fit estimates (a fit without y):
+        "auto" then maps nothing and only warns.
 
     Returns
     -------
@@ -363,25 +436,25 @@ def mapped_columns(a, normal_scores, name, has_y=True):
     """
     if not isinstance(normal_scores, str):
         return np.arange(a.shape[1] if maps_every_column(normal_scores) else 0)
-    columns, spread = heavy_tailed_columns(a)
-    if columns.size:
-        action = (
-            "They are mapped to normal scores before fitting (normal_scores='auto'): "
-            "the MI is unchanged, but entropies_ is NaN and score describes the "
-            "scores. Set normal_scores=False to fit them as they are."
-            if has_y
-            else "Their entropy is estimated poorly: transform them first (e.g. with "
-            "numpy.arcsinh) and add the map's log-Jacobian to the entropy."
-        )
-        _warn(
-            f"Columns {', '.join(map(str, columns))} of {name} are heavy-tailed: "
-            f"their middle half spans {spread[columns].min():.1e} of their standard "
-            f"deviation (below {HEAVY_TAIL_SPREAD:g}; 1.35 for a normal column), so "
-            f"a few extreme values set their scale and the network cannot resolve "
-            f"the other rows. {action}",
-            HeavyTailWarning,
-        )
-    return columns if has_y else np.zeros(0, dtype=int)
+    action = (
+        f"They are mapped to normal scores before fitting (normal_scores='auto'): "
+        f"{keeps}. Set normal_scores=False to fit them as they are."
+        if keeps is not None
+        else "Their entropy is estimated poorly: transform them first (e.g. with "
+        "numpy.arcsinh) and add the map's log-Jacobian to the entropy."
+    )
+    mapped = np.zeros(a.shape[1], dtype=bool)
+    for finder, category, shape in _SHAPES:
+        columns, spread = finder(a)
+        columns = columns[~mapped[columns]]
+        if columns.size:
+            _warn(
+                f"Columns {', '.join(map(str, columns))} of {name} are "
+                f"{shape.format(spread[columns].min())} {action}",
+                category,
+            )
+            mapped[columns] = True
+    return np.flatnonzero(mapped) if keeps is not None else np.zeros(0, dtype=int)
 
 
 @dataclass
@@ -460,7 +533,10 @@ class Standardisation:
         has_y = y.shape[1] > 0
         x_rows, y_rows = X[rows], y[rows]
         maps = [
-            NormalScores.fit(x_rows, mapped_columns(x_rows, normal_scores, "X", has_y))
+            NormalScores.fit(
+                x_rows,
+                mapped_columns(x_rows, normal_scores, "X", KEEPS_MI if has_y else None),
+            )
         ]
         y_columns = (
             () if label_y or not has_y else mapped_columns(y_rows, normal_scores, "y")

@@ -93,9 +93,10 @@ class MINDEEstimator(BaseEstimator):
         Map columns to normal scores before fitting (MI is unchanged by a monotone
         map of a column): True maps every column, "auto" only those so
         heavy-tailed that a few extreme values set their scale (with a
-        :class:`HeavyTailWarning`; none in a fit without y). Where a column is
-        mapped, ``entropies_`` is NaN and ``score`` describes the scores, not the
-        data.
+        :class:`HeavyTailWarning`) or so sharply peaked that most rows crowd one
+        spot (a cubed normal variable, with a :class:`SharpPeakWarning`); none in
+        a fit without y. Where a column is mapped, ``entropies_`` is NaN and
+        ``score`` describes the scores, not the data.
     conditioning_columns : None, int, str, array-like or slice, default=None
         The columns of ``X`` that hold Z: positions, a boolean mask, a slice or
         DataFrame column names. ``mutual_information_`` is then ``I(X; y | Z)``,

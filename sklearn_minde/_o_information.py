@@ -25,7 +25,13 @@ from ._auto import (
     use_compile,
 )
 from ._checks import warn_overfitting
-from ._data import divergence_causes, scale_training_data, standardise
+from ._data import (
+    NormalScores,
+    divergence_causes,
+    mapped_columns,
+    scale_training_data,
+    standardise,
+)
 from ._estimator import MINDEEstimator
 from ._fit import make_sde
 from ._multivariate import (
@@ -65,8 +71,12 @@ O_INFORMATION_PARAMETERS = {
         "learning_rate",
         "weight_decay",
         "n_threads",
+        "normal_scores",
     )
 } | {"gradient": Choice(("auto", True, False))}
+
+#: What the warnings of ``normal_scores="auto"`` say its map keeps.
+KEEPS_O = "TC, DTC and O are unchanged, but the entropies over them are NaN"
 
 #: The per-row terms read, with the name of their fitted attribute.
 ATTRIBUTES = {
@@ -115,6 +125,8 @@ class OInformationFit:
     calls : MultivariateCalls
     config : TrainingConfig
     seed, n_train, n_estimation_passes, hidden_dim : int
+    normal_scores : NormalScores or None
+        The map of some columns to normal scores, or None.
     mean, scale : ndarray of shape (n_features,)
     device : torch.device
     sde : VPSDE
@@ -130,17 +142,21 @@ class OInformationFit:
     n_train: int
     n_estimation_passes: int
     hidden_dim: int
+    normal_scores: object
     mean: np.ndarray
     scale: np.ndarray
     device: torch.device
     sde: object
 
 
-def data_entropies(terms, groups, scale):
+def data_entropies(terms, groups, scale, mapped):
     """The entropies of the per-row terms ``h_*`` in the units of the data: each
     gains the log scales of its variables' columns (the Jacobian of the
-    standardisation)."""
-    log_scale = np.array([np.log(scale[g]).sum() for g in groups])
+    standardisation); NaN where a variable has a column in normal scores (the
+    positions ``mapped``), whose entropy is not the data's."""
+    log_scale = np.array(
+        [np.nan if np.isin(g, mapped).any() else np.log(scale[g]).sum() for g in groups]
+    )
     return {
         "joint": float(terms["h_joint"].mean() + log_scale.sum()),
         "marginal": terms["h_marginal"].mean(0) + log_scale,
@@ -209,6 +225,10 @@ def fit_o_information(params, X, groups):
     n_val = n_held_out(params["validation_fraction"], X.shape[0])
     train_rows, read_rows = perm[n_val:], perm[:n_val]
     device = resolve_device(params["device"])
+    mapped = mapped_columns(X[train_rows], params["normal_scores"], "X", KEEPS_O)
+    normal_scores = NormalScores.fit(X[train_rows], mapped)
+    if normal_scores is not None:
+        X = normal_scores.transform(X)
     x, x_val, mean, scale = standardised_rows(X, groups, train_rows, read_rows, device)
     seed = int(rng.randint(np.iinfo(np.int32).max))
     calls = MultivariateCalls(
@@ -253,7 +273,7 @@ def fit_o_information(params, X, groups):
     return OInformationFit(
         estimates={k: m for k, (m, _) in stats.items()},
         stds={k: s for k, (_, s) in stats.items()},
-        entropies=data_entropies(terms, groups, scale),
+        entropies=data_entropies(terms, groups, scale, mapped),
         training=result,
         calls=calls,
         config=config,
@@ -261,6 +281,7 @@ def fit_o_information(params, X, groups):
         n_train=len(train_rows),
         n_estimation_passes=estimation_passes(params["n_estimation_passes"], n_val),
         hidden_dim=hidden_dim,
+        normal_scores=normal_scores,
         mean=mean,
         scale=scale,
         device=device,
@@ -328,6 +349,13 @@ class OInformationEstimator(BaseEstimator):
     n_threads : int or None, default=1
         torch CPU threads while fitting, restored afterwards. None leaves torch's
         setting.
+    normal_scores : {"auto", True, False}, default="auto"
+        Map columns to normal scores before fitting (TC, DTC and O are unchanged
+        by a monotone map of a column): True maps every column, "auto" only those
+        so heavy-tailed that a few extreme values set their scale (with a
+        :class:`HeavyTailWarning`) or so sharply peaked that most rows crowd one
+        spot (a cubed normal variable, with a :class:`SharpPeakWarning`). The
+        entropies of a variable with a mapped column are NaN.
 
     Attributes
     ----------
@@ -347,7 +375,8 @@ class OInformationEstimator(BaseEstimator):
     entropies_ : dict
         Differential entropies in nats, in the units of the data: ``"joint"``,
         ``H(X)``, a float; ``"marginal"``, ``H(X_i)``, and ``"conditional"``,
-        ``H(X_i | X_-i)``, arrays of shape (`n_variables_`,).
+        ``H(X_i | X_-i)``, arrays of shape (`n_variables_`,). NaN where a
+        variable has a column in normal scores (the joint: where any has).
     n_variables_ : int
         The number of variables k.
     groups_ : list of ndarray of int
@@ -372,8 +401,12 @@ class OInformationEstimator(BaseEstimator):
         with.
     network_ : torch.nn.Module
         The averaged network, on the CPU.
+    normal_scores_ : NormalScores or None
+        The map of some columns to normal scores (see ``normal_scores``), fitted
+        on the training rows, or None where no column is mapped.
     mean_, scale_ : ndarray of shape (`n_features_in_`,)
-        Column means and standard deviations of the training rows.
+        Column means and standard deviations of the training rows (of their
+        normal scores, for a mapped column).
     hidden_dim_, batch_size_, max_iter_, n_estimation_passes_, n_train_ : int
         The values used, "auto" resolved.
     gradient_ : bool
@@ -434,6 +467,7 @@ class OInformationEstimator(BaseEstimator):
         learning_rate="auto",
         weight_decay="auto",
         n_threads=1,
+        normal_scores="auto",
     ):
         self.random_state = random_state
         self.max_iter = max_iter
@@ -447,6 +481,7 @@ class OInformationEstimator(BaseEstimator):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.n_threads = n_threads
+        self.normal_scores = normal_scores
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -502,6 +537,7 @@ class OInformationEstimator(BaseEstimator):
         self.check_steps_ = training.check_steps
         self.n_iter_, self.best_iter_ = training.n_iter, training.best_iter
         self.network_ = training.network
+        self.normal_scores_ = fit.normal_scores
         self.mean_, self.scale_ = fit.mean, fit.scale
         self.hidden_dim_, self.batch_size_ = fit.hidden_dim, fit.config.batch_size
         self.max_iter_, self.n_train_ = fit.config.max_iter, fit.n_train

@@ -13,8 +13,13 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_minde import HeavyTailWarning, MINDEEstimator, OverfittingWarning
-from sklearn_minde._data import NormalScores
+from sklearn_minde import (
+    HeavyTailWarning,
+    MINDEEstimator,
+    OverfittingWarning,
+    SharpPeakWarning,
+)
+from sklearn_minde._data import NormalScores, sharply_peaked_columns
 
 ESTIMATE_KEYS = {"c": {"minde_c", "minde_c_sigma"}, "j": {"minde_j", "minde_j_sigma"}}
 ENTROPY_KEYS = {"c": {"x", "x|y"}, "j": {"xy", "x|y", "y|x", "x", "y"}}
@@ -552,6 +557,34 @@ def test_auto_normal_scores_map_only_cauchy_like_columns(small_xy):
     assert np.isfinite(list(plain.entropies_.values())).all()
     # a refit without a heavy column forgets the earlier map
     assert not hasattr(fitted.fit(X[:, :-2], y), "x_normal_scores_")
+
+
+def test_sharp_peak_statistic():
+    """The central tenth over the middle half: about 0.19 for a normal column and
+    0.007 for a cubed one; a point mass at the centre is left to the discrete
+    checks (infinite)."""
+    z = np.random.default_rng(3).standard_normal((20_000, 1))
+    point_mass = np.where(np.arange(len(z))[:, None] % 5 == 0, 0.0, z)
+    columns, spread = sharply_peaked_columns(np.hstack([z, z**3, z**2 * np.sign(z)]))
+    np.testing.assert_array_equal(columns, [1])
+    np.testing.assert_allclose(spread, [0.186, 0.0065, 0.035], rtol=0.15)
+    assert sharply_peaked_columns(point_mass)[1][0] == np.inf
+
+
+def test_auto_normal_scores_map_sharply_peaked_columns(small_xy):
+    """normal_scores="auto" maps a cubed normal column (its rows crowd a sharp
+    peak) with a SharpPeakWarning naming it, and neither a signed square nor a
+    column with a point mass at its centre."""
+    X, y = small_xy
+    z = np.random.default_rng(4).standard_normal((len(X), 3))
+    point_mass = np.where(np.arange(len(X)) % 5 == 0, 0.0, z[:, 2])
+    X = np.column_stack([X, z[:, 0] ** 3, z[:, 1] * np.abs(z[:, 1]), point_mass])
+    cubed = X.shape[1] - 3
+    with pytest.warns(SharpPeakWarning, match=f"Columns {cubed} of X are sharply"):
+        fitted = MINDEEstimator(**TINY).fit(X, y)
+    np.testing.assert_array_equal(fitted.x_normal_scores_.columns, [cubed])
+    assert np.isfinite(fitted.mutual_information_)
+    assert all(np.isnan(v) for v in fitted.entropies_.values())
 
 
 def test_auto_normal_scores_map_nothing_without_y():

@@ -14,6 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_minde import (
     OInformationEstimator,
     OInformationResult,
+    SharpPeakWarning,
     o_information,
 )
 from sklearn_minde import _multivariate as mv
@@ -327,6 +328,30 @@ def test_untrained_network_reads_the_entropies_in_data_units():
     assert other["joint"] == pytest.approx(entropies["joint"] + shift.sum())
     np.testing.assert_allclose(other["marginal"], entropies["marginal"] + shift)
     np.testing.assert_allclose(other["conditional"], entropies["conditional"] + shift)
+
+
+def test_auto_normal_scores_map_a_cubed_column():
+    """normal_scores="auto" maps a cubed column to normal scores with a
+    SharpPeakWarning: the entropies of its variable and the joint entropy are NaN,
+    the others kept. Normal scores do not change under a monotone map of a column,
+    so with normal_scores=True the cubed and the plain rows read the same."""
+    X = gaussian_rows(redundant_cov(), 300, seed=4)
+    cubed = X * [1.0, 1.0, 1.0]
+    cubed[:, 0] = cubed[:, 0] ** 3
+    with pytest.warns(SharpPeakWarning, match="Columns 0 of X"):
+        est = OInformationEstimator(random_state=0, **TINY).fit(cubed)
+    np.testing.assert_array_equal(est.normal_scores_.columns, [0])
+    entropies = est.entropies_
+    assert np.isnan(entropies["joint"])
+    for key in ("marginal", "conditional"):
+        assert np.isnan(entropies[key][0]) and np.isfinite(entropies[key][1:]).all()
+    kept = OInformationEstimator(random_state=0, normal_scores=False, **TINY)
+    assert kept.fit(cubed).normal_scores_ is None
+    assert np.isfinite(kept.entropies_["joint"])
+    scores = OInformationEstimator(random_state=0, normal_scores=True, **TINY)
+    plain, warped = scores.fit(X).total_correlation_, clone(scores).fit(cubed)
+    tolerance = 0.1 * warped.total_correlation_std_
+    assert warped.total_correlation_ == pytest.approx(plain, abs=tolerance)
 
 
 # ------------------------------------------------------------ the estimator
