@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.special import digamma
 from sklearn.preprocessing import QuantileTransformer
 
 from ._runtime import warn
@@ -410,7 +411,7 @@ _SHAPES = (
 
 
 #: What the warnings of :func:`mapped_columns` say a map of MINDEEstimator's keeps.
-KEEPS_MI = "the MI is unchanged, but entropies_ is NaN and score describes the scores"
+KEEPS_MI = "the MI is unchanged, and score describes the scores"
 
 
 def mapped_columns(a, normal_scores, name, keeps=KEEPS_MI):
@@ -457,6 +458,35 @@ def mapped_columns(a, normal_scores, name, keeps=KEEPS_MI):
     return np.flatnonzero(mapped) if keeps is not None else np.zeros(0, dtype=int)
 
 
+#: The order of the spacings of :func:`spacing_entropy`.
+SPACING = 2
+
+
+def spacing_entropy(a):
+    """Differential entropy of each column of ``a`` by m-spacings, in nats.
+
+    With the sorted values ``v_1 <= ... <= v_n`` and ``m =`` :data:`SPACING`: the
+    mean of ``log(v_{i+m} - v_i)`` over ``i``, less that of uniform spacings on
+    [0, 1], ``psi(m) - psi(n + 1)``. NaN where values tie (no density at the
+    resolution the data were recorded at).
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_samples, n_columns)
+        At least ``m + 1`` rows.
+
+    Returns
+    -------
+    ndarray of shape (n_columns,)
+    """
+    n, m = a.shape[0], SPACING
+    v = np.sort(np.asarray(a, dtype=np.float64), axis=0)
+    spacings = v[m:] - v[:-m]
+    tied = (spacings <= 0).any(0)
+    log_spacing = np.log(np.where(spacings > 0, spacings, 1.0)).mean(0)
+    return np.where(tied, np.nan, log_spacing - digamma(m) + digamma(n + 1))
+
+
 @dataclass
 class NormalScores:
     """Normal scores of some columns: ``columns`` mapped by ``transformer``, the
@@ -467,10 +497,17 @@ class NormalScores:
     columns : ndarray of int
     transformer : sklearn.preprocessing.QuantileTransformer
         Fitted on those columns, with normal output and up to 1,000 quantiles.
+    log_jacobian : ndarray of float of shape (n_columns,)
+        Per mapped column, the mean ``log |dx / ds|`` of the map from the scores s
+        back to the data x over the fitting rows: the column's entropy
+        (:func:`spacing_entropy`) plus the mean log standard normal density of its
+        scores. An entropy over the column gains it, as it gains the log scale of
+        the standardisation.
     """
 
     columns: np.ndarray
     transformer: QuantileTransformer
+    log_jacobian: np.ndarray
 
     @classmethod
     def fit(cls, a, columns):
@@ -483,7 +520,18 @@ class NormalScores:
             output_distribution="normal",
             subsample=None,
         )
-        return cls(np.asarray(columns), transformer.fit(a[:, columns]))
+        transformer.fit(a[:, columns])
+        scores = transformer.transform(a[:, columns])
+        log_density = -0.5 * (scores**2).mean(0) - 0.5 * np.log(2 * np.pi)
+        log_jacobian = spacing_entropy(a[:, columns]) + log_density
+        return cls(np.asarray(columns), transformer, log_jacobian)
+
+    def column_log_jacobian(self, n_columns):
+        """:attr:`log_jacobian` at the positions of an array of ``n_columns``
+        columns, 0 where a column is not mapped."""
+        out = np.zeros(n_columns)
+        out[self.columns] = self.log_jacobian
+        return out
 
     def transform(self, a):
         """``a`` with its ``columns`` mapped to normal scores (a copy)."""
@@ -583,8 +631,23 @@ class Standardisation:
 
     def log_scale(self):
         """Sum of the log column scales of X (without Z, which only conditions) and
-        of y: what the Jacobian of the standardisation adds to entropies."""
+        of y: what the Jacobian of the standardisation adds to a density's log (in
+        ``score``, of the scores where columns are mapped)."""
         return {
             "x": np.log(self.x_scale[self.x_columns]).sum(),
             "y": np.log(self.y_scale).sum(),
         }
+
+    def entropy_log_jacobian(self):
+        """What the maps from the data to the network's inputs add to the entropies
+        of X (without Z) and of y: :meth:`log_scale` and the mean log-Jacobian of
+        the normal scores (:attr:`NormalScores.log_jacobian`)."""
+        out = self.log_scale()
+        for key, scores, columns in (
+            ("x", self.x_normal_scores, self.x_columns),
+            ("y", self.y_normal_scores, slice(None)),
+        ):
+            if scores is not None:
+                n_columns = len(self.x_scale if key == "x" else self.y_scale)
+                out[key] += scores.column_log_jacobian(n_columns)[columns].sum()
+        return out

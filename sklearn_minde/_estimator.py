@@ -95,8 +95,10 @@ class MINDEEstimator(BaseEstimator):
         heavy-tailed that a few extreme values set their scale (with a
         :class:`HeavyTailWarning`) or so sharply peaked that most rows crowd one
         spot (a cubed normal variable, with a :class:`SharpPeakWarning`); none in
-        a fit without y. Where a column is mapped, ``entropies_`` is NaN and
-        ``score`` describes the scores, not the data.
+        a fit without y. Where a column is mapped, ``entropies_`` stays in the
+        units of the data (each entropy gains the mean log-Jacobian of the map,
+        from a one-dimensional entropy estimate of the column), but ``score``
+        describes the scores.
     conditioning_columns : None, int, str, array-like or slice, default=None
         The columns of ``X`` that hold Z: positions, a boolean mask, a slice or
         DataFrame column names. ``mutual_information_`` is then ``I(X; y | Z)``,
@@ -197,12 +199,13 @@ class MINDEEstimator(BaseEstimator):
         Both forms of the variant and their standard errors: ``"minde_c"`` and
         ``"minde_c_sigma"``, or ``"minde_j"`` and ``"minde_j_sigma"``.
     entropies_ : dict of str to float
-        Differential entropies in nats, in the units of the data (NaN with
-        ``normal_scores``): ``"x"``, ``"x|y"`` (variant "c"); ``"xy"``, ``"x|y"``,
-        ``"y|x"``, ``"x"``, ``"y"`` (variant "j"); ``"x"`` (a fit without y);
-        ``"x|z"``... with a Z.
+        Differential entropies in nats, in the units of the data: ``"x"``,
+        ``"x|y"`` (variant "c"); ``"xy"``, ``"x|y"``, ``"y|x"``, ``"x"``, ``"y"``
+        (variant "j"); ``"x"`` (a fit without y); ``"x|z"``... with a Z. NaN over
+        a column in normal scores whose values tie.
     entropies_std_ : dict of str to float
-        Their standard errors, as ``mutual_information_std_``.
+        Their standard errors, as ``mutual_information_std_`` (where columns are in
+        normal scores, without the noise of their one-dimensional entropies).
     entropy_, entropy_std_ : float
         A fit without y only: ``H(X)`` (``H(X | Z)`` with a Z) in nats, in the
         units of the data, and its standard error.

@@ -420,7 +420,7 @@ def read(prepared, results):
         if rise is not None:
             quantity = "entropy" if variant is MARGINAL else "MI"
             warn_still_rising(results[0], rise, s.config.max_iter, quantity)
-    log_scale = prepared.standardisation.log_scale()
+    log_scale = prepared.standardisation.entropy_log_jacobian()
     conditional = len(prepared.standardisation.z_columns) > 0
     estimates, stds, entropies, entropies_std = summarise(
         read_terms,
@@ -429,9 +429,6 @@ def read(prepared, results):
         conditional=conditional,
         n_train=s.n_train,
     )
-    if prepared.standardisation.maps_columns:  # densities of the scores, not the data
-        entropies = dict.fromkeys(entropies, np.nan)
-        entropies_std = dict.fromkeys(entropies_std, np.nan)
     where, key = chosen_key(variant, params, conditional)
     value, value_std = {
         "estimates": (estimates, stds),

@@ -76,7 +76,7 @@ O_INFORMATION_PARAMETERS = {
 } | {"gradient": Choice(("auto", True, False))}
 
 #: What the warnings of ``normal_scores="auto"`` say its map keeps.
-KEEPS_O = "TC, DTC and O are unchanged, but the entropies over them are NaN"
+KEEPS_O = "TC, DTC and O are unchanged"
 
 #: The per-row terms read, with the name of their fitted attribute.
 ATTRIBUTES = {
@@ -149,14 +149,15 @@ class OInformationFit:
     sde: object
 
 
-def data_entropies(terms, groups, scale, mapped):
+def data_entropies(terms, groups, scale, normal_scores):
     """The entropies of the per-row terms ``h_*`` in the units of the data: each
     gains the log scales of its variables' columns (the Jacobian of the
-    standardisation); NaN where a variable has a column in normal scores (the
-    positions ``mapped``), whose entropy is not the data's."""
-    log_scale = np.array(
-        [np.nan if np.isin(g, mapped).any() else np.log(scale[g]).sum() for g in groups]
-    )
+    standardisation) and, for columns in normal scores, the mean log-Jacobian of
+    the map back to the data (:class:`~sklearn_minde._data.NormalScores`)."""
+    log_column = np.log(scale)
+    if normal_scores is not None:
+        log_column = log_column + normal_scores.column_log_jacobian(len(scale))
+    log_scale = np.array([log_column[g].sum() for g in groups])
     return {
         "joint": float(terms["h_joint"].mean() + log_scale.sum()),
         "marginal": terms["h_marginal"].mean(0) + log_scale,
@@ -273,7 +274,7 @@ def fit_o_information(params, X, groups):
     return OInformationFit(
         estimates={k: m for k, (m, _) in stats.items()},
         stds={k: s for k, (_, s) in stats.items()},
-        entropies=data_entropies(terms, groups, scale, mapped),
+        entropies=data_entropies(terms, groups, scale, normal_scores),
         training=result,
         calls=calls,
         config=config,
@@ -355,7 +356,8 @@ class OInformationEstimator(BaseEstimator):
         so heavy-tailed that a few extreme values set their scale (with a
         :class:`HeavyTailWarning`) or so sharply peaked that most rows crowd one
         spot (a cubed normal variable, with a :class:`SharpPeakWarning`). The
-        entropies of a variable with a mapped column are NaN.
+        entropies stay in the units of the data: each gains the mean log-Jacobian
+        of the map, from a one-dimensional entropy estimate of the column.
 
     Attributes
     ----------
@@ -375,8 +377,7 @@ class OInformationEstimator(BaseEstimator):
     entropies_ : dict
         Differential entropies in nats, in the units of the data: ``"joint"``,
         ``H(X)``, a float; ``"marginal"``, ``H(X_i)``, and ``"conditional"``,
-        ``H(X_i | X_-i)``, arrays of shape (`n_variables_`,). NaN where a
-        variable has a column in normal scores (the joint: where any has).
+        ``H(X_i | X_-i)``, arrays of shape (`n_variables_`,).
     n_variables_ : int
         The number of variables k.
     groups_ : list of ndarray of int

@@ -332,19 +332,16 @@ def test_untrained_network_reads_the_entropies_in_data_units():
 
 def test_auto_normal_scores_map_a_cubed_column():
     """normal_scores="auto" maps a cubed column to normal scores with a
-    SharpPeakWarning: the entropies of its variable and the joint entropy are NaN,
-    the others kept. Normal scores do not change under a monotone map of a column,
-    so with normal_scores=True the cubed and the plain rows read the same."""
+    SharpPeakWarning. Normal scores do not change under a monotone map of a column,
+    so with normal_scores=True the cubed and the plain rows read the same TC, and
+    the entropies over the column differ by the mean log-Jacobian of the cube,
+    log 3 z^2."""
     X = gaussian_rows(redundant_cov(), 300, seed=4)
     cubed = X * [1.0, 1.0, 1.0]
     cubed[:, 0] = cubed[:, 0] ** 3
     with pytest.warns(SharpPeakWarning, match="Columns 0 of X"):
         est = OInformationEstimator(random_state=0, **TINY).fit(cubed)
     np.testing.assert_array_equal(est.normal_scores_.columns, [0])
-    entropies = est.entropies_
-    assert np.isnan(entropies["joint"])
-    for key in ("marginal", "conditional"):
-        assert np.isnan(entropies[key][0]) and np.isfinite(entropies[key][1:]).all()
     kept = OInformationEstimator(random_state=0, normal_scores=False, **TINY)
     assert kept.fit(cubed).normal_scores_ is None
     assert np.isfinite(kept.entropies_["joint"])
@@ -352,6 +349,11 @@ def test_auto_normal_scores_map_a_cubed_column():
     plain, warped = scores.fit(X).total_correlation_, clone(scores).fit(cubed)
     tolerance = 0.1 * warped.total_correlation_std_
     assert warped.total_correlation_ == pytest.approx(plain, abs=tolerance)
+    shift = np.log(3 * X[:, 0] ** 2).mean()
+    moved = {k: warped.entropies_[k] - scores.entropies_[k] for k in scores.entropies_}
+    assert moved["joint"] == pytest.approx(shift, abs=0.15)
+    for key in ("marginal", "conditional"):
+        np.testing.assert_allclose(moved[key], [shift, 0, 0], atol=0.15)
 
 
 # ------------------------------------------------------------ the estimator
