@@ -29,13 +29,13 @@ COLLINEAR = 1e-3
 
 #: A column is heavy-tailed when its middle half spans less than this share of its
 #: standard deviation: a few extreme values then set the scale, and the other rows lie
-#: below the diffusion's smallest noise (:func:`heavy_tailed_columns`).
+#: below the diffusion's smallest noise (:func:`column_shapes`).
 HEAVY_TAIL_SPREAD = 0.1
 
 #: A column has a sharp peak when the central tenth of its rows spans less than this
 #: share of its middle half (0.19 for a normal column, 0.007 for a cubed one): most
 #: rows then crowd a spot narrower than the diffusion's smallest noise
-#: (:func:`sharply_peaked_columns`).
+#: (:func:`column_shapes`).
 SHARP_PEAK_SPREAD = 0.02
 
 #: Standardised training values farther than this many standard deviations from the
@@ -342,9 +342,8 @@ def divergence_causes(x, y, learning_rate):
     )
 
 
-def heavy_tailed_columns(a):
-    """Columns whose middle half spans less than :data:`HEAVY_TAIL_SPREAD` of their
-    standard deviation.
+def column_shapes(a):
+    """Two scale-free statistics of each column's shape, from its quantiles.
 
     Parameters
     ----------
@@ -352,56 +351,38 @@ def heavy_tailed_columns(a):
 
     Returns
     -------
-    columns : ndarray of int
-    spread : ndarray of shape (n_columns,)
-        Each column's interquartile range over its standard deviation (1.35 for a
-        normal column).
-    """
-    b, _ = unit_magnitude(a)
-    q1, q3 = np.percentile(b, [25, 75], axis=0)
-    std = b.std(0)
-    spread = np.divide(q3 - q1, std, out=np.full_like(std, np.inf), where=std > 0)
-    return np.flatnonzero(spread < HEAVY_TAIL_SPREAD), spread
-
-
-def sharply_peaked_columns(a):
-    """Columns whose central tenth (the 45th to the 55th percentile) spans less than
-    :data:`SHARP_PEAK_SPREAD` of their middle half (the 25th to the 75th).
-
-    Parameters
-    ----------
-    a : ndarray of shape (n_samples, n_columns)
-
-    Returns
-    -------
-    columns : ndarray of int
-    spread : ndarray of shape (n_columns,)
-        Each column's central tenth over its interquartile range (0.19 for a
-        normal column); infinite where either has no width (a tenth of the rows on
-        one value is a point mass, which the map cannot spread).
+    dict of str to ndarray of shape (n_columns,)
+        ``"tails"``: the interquartile range over the standard deviation (1.35 for a
+        normal column; below :data:`HEAVY_TAIL_SPREAD`, heavy-tailed). ``"peak"``:
+        the central tenth (45th to 55th percentile) over the interquartile range
+        (0.19 for a normal column; below :data:`SHARP_PEAK_SPREAD`, sharply peaked);
+        infinite where the central tenth has no width (a tenth of the rows on one
+        value is a point mass, which a map cannot spread).
     """
     b, _ = unit_magnitude(a)
     q25, q45, q55, q75 = np.percentile(b, [25, 45, 55, 75], axis=0)
-    centre, middle = q55 - q45, q75 - q25
-    spread = np.divide(
-        centre, middle, out=np.full_like(middle, np.inf), where=centre > 0
-    )
-    return np.flatnonzero(spread < SHARP_PEAK_SPREAD), spread
+    std, centre, middle = b.std(0), q55 - q45, q75 - q25
+    inf = np.full_like(std, np.inf)
+    return {
+        "tails": np.divide(middle, std, out=inf.copy(), where=std > 0),
+        "peak": np.divide(centre, middle, out=inf, where=centre > 0),
+    }
 
 
-#: Per shape of marginal that "auto" maps: the finder of its columns, the warning,
-#: and the words of the warning: the shape, the statistic, its threshold and its
-#: value for a normal column.
+#: Per shape of marginal that "auto" maps: its statistic in :func:`column_shapes`,
+#: the threshold below which a column has it, the warning, and the warning's words.
 _SHAPES = (
     (
-        heavy_tailed_columns,
+        "tails",
+        HEAVY_TAIL_SPREAD,
         HeavyTailWarning,
         "heavy-tailed: their middle half spans {:.1e} of their standard deviation "
         f"(below {HEAVY_TAIL_SPREAD:g}; 1.35 for a normal column), so a few extreme "
         "values set their scale and the network cannot resolve the other rows.",
     ),
     (
-        sharply_peaked_columns,
+        "peak",
+        SHARP_PEAK_SPREAD,
         SharpPeakWarning,
         "sharply peaked: the central tenth of their rows spans {:.1e} of their "
         f"middle half (below {SHARP_PEAK_SPREAD:g}; 0.19 for a normal column), so "
@@ -416,9 +397,8 @@ KEEPS_MI = "the MI is unchanged, and score describes the scores"
 
 def mapped_columns(a, normal_scores, name, keeps=KEEPS_MI):
     """The columns of ``a`` to map to normal scores: every one for True, none for
-    False, for "auto" the heavy-tailed (:func:`heavy_tailed_columns`, with a
-    :class:`HeavyTailWarning`) and the sharply peaked ones
-    (:func:`sharply_peaked_columns`, with a :class:`SharpPeakWarning`).
+    False, for "auto" the heavy-tailed (with a :class:`HeavyTailWarning`) and the
+    sharply peaked ones (with a :class:`SharpPeakWarning`; :func:`column_shapes`).
 
     Parameters
     ----------
@@ -445,9 +425,10 @@ def mapped_columns(a, normal_scores, name, keeps=KEEPS_MI):
         "numpy.arcsinh) and add the map's log-Jacobian to the entropy."
     )
     mapped = np.zeros(a.shape[1], dtype=bool)
-    for finder, category, shape in _SHAPES:
-        columns, spread = finder(a)
-        columns = columns[~mapped[columns]]
+    shapes = column_shapes(a)
+    for statistic, threshold, category, shape in _SHAPES:
+        spread = shapes[statistic]
+        columns = np.flatnonzero((spread < threshold) & ~mapped)
         if columns.size:
             _warn(
                 f"Columns {', '.join(map(str, columns))} of {name} are "
