@@ -38,6 +38,10 @@ HEAVY_TAIL_SPREAD = 0.1
 #: (:func:`column_shapes`).
 SHARP_PEAK_SPREAD = 0.02
 
+#: Fewer rows than this are not judged sharply peaked: the central tenth of a smaller
+#: sample is a few spacings, which chance can make narrow.
+SHARP_PEAK_ROWS = 100
+
 #: Standardised training values farther than this many standard deviations from the
 #: mean are reported as extreme when training diverges.
 EXTREME = 10.0
@@ -357,7 +361,8 @@ def column_shapes(a):
         the central tenth (45th to 55th percentile) over the interquartile range
         (0.19 for a normal column; below :data:`SHARP_PEAK_SPREAD`, sharply peaked);
         infinite where the central tenth has no width (a tenth of the rows on one
-        value is a point mass, which a map cannot spread).
+        value is a point mass, which a map cannot spread) and below
+        :data:`SHARP_PEAK_ROWS` rows.
     """
     b, _ = unit_magnitude(a)
     q25, q45, q55, q75 = np.percentile(b, [25, 45, 55, 75], axis=0)
@@ -365,7 +370,9 @@ def column_shapes(a):
     inf = np.full_like(std, np.inf)
     return {
         "tails": np.divide(middle, std, out=inf.copy(), where=std > 0),
-        "peak": np.divide(centre, middle, out=inf, where=centre > 0),
+        "peak": np.divide(
+            centre, middle, out=inf, where=(centre > 0) & (len(b) >= SHARP_PEAK_ROWS)
+        ),
     }
 
 
@@ -454,13 +461,15 @@ def spacing_entropy(a):
     Parameters
     ----------
     a : ndarray of shape (n_samples, n_columns)
-        At least ``m + 1`` rows.
+        NaN with ``m`` rows or fewer.
 
     Returns
     -------
     ndarray of shape (n_columns,)
     """
     n, m = a.shape[0], SPACING
+    if n <= m:
+        return np.full(a.shape[1], np.nan)
     v = np.sort(np.asarray(a, dtype=np.float64), axis=0)
     spacings = v[m:] - v[:-m]
     tied = (spacings <= 0).any(0)
