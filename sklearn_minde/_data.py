@@ -400,6 +400,11 @@ _SHAPES = (
 
 #: What the warnings of :func:`mapped_columns` say a map of MINDEEstimator's keeps.
 KEEPS_MI = "the MI is unchanged, and score describes the scores"
+#: The same for a fit without y.
+KEEPS_H = (
+    "the entropy stays in the units of the data (it gains the map's mean "
+    "log-Jacobian), and score describes the scores"
+)
 
 
 def mapped_columns(a, normal_scores, name, keeps=KEEPS_MI):
@@ -413,10 +418,8 @@ def mapped_columns(a, normal_scores, name, keeps=KEEPS_MI):
     normal_scores : {"auto", True, False}
     name : str
         The array's name in the warnings.
-    keeps : str or None, default=KEEPS_MI
-        What the map leaves unchanged and what it costs, for the warnings. None
-        where the map would change what the fit estimates (a fit without y):
-        "auto" then maps nothing and only warns.
+    keeps : str, default=KEEPS_MI
+        What the map leaves unchanged and what it costs, for the warnings.
 
     Returns
     -------
@@ -427,9 +430,6 @@ def mapped_columns(a, normal_scores, name, keeps=KEEPS_MI):
     action = (
         f"They are mapped to normal scores before fitting (normal_scores='auto'): "
         f"{keeps}. Set normal_scores=False to fit them as they are."
-        if keeps is not None
-        else "Their entropy is estimated poorly: transform them first (e.g. with "
-        "numpy.arcsinh) and add the map's log-Jacobian to the entropy."
     )
     mapped = np.zeros(a.shape[1], dtype=bool)
     shapes = column_shapes(a)
@@ -443,7 +443,7 @@ def mapped_columns(a, normal_scores, name, keeps=KEEPS_MI):
                 category,
             )
             mapped[columns] = True
-    return np.flatnonzero(mapped) if keeps is not None else np.zeros(0, dtype=int)
+    return np.flatnonzero(mapped)
 
 
 #: The order of the spacings of :func:`spacing_entropy`.
@@ -570,11 +570,9 @@ class Standardisation:
         """
         has_y = y.shape[1] > 0
         x_rows, y_rows = X[rows], y[rows]
+        keeps = KEEPS_MI if has_y else KEEPS_H
         maps = [
-            NormalScores.fit(
-                x_rows,
-                mapped_columns(x_rows, normal_scores, "X", KEEPS_MI if has_y else None),
-            )
+            NormalScores.fit(x_rows, mapped_columns(x_rows, normal_scores, "X", keeps))
         ]
         y_columns = (
             () if label_y or not has_y else mapped_columns(y_rows, normal_scores, "y")

@@ -10,7 +10,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._data import Standardisation, maps_every_column
+from ._data import Standardisation
 from ._fit import (
     chosen_term,
     fit_all,
@@ -94,9 +94,9 @@ class MINDEEstimator(BaseEstimator):
         map of a column): True maps every column, "auto" only those so
         heavy-tailed that a few extreme values set their scale (with a
         :class:`HeavyTailWarning`) or so sharply peaked that most rows crowd one
-        spot (a cubed normal variable, with a :class:`SharpPeakWarning`); none in
-        a fit without y. Where a column is mapped, ``entropies_`` stays in the
-        units of the data (each entropy gains the mean log-Jacobian of the map,
+        spot (a cubed normal variable, with a :class:`SharpPeakWarning`). Where a
+        column is mapped, ``entropies_`` (and ``entropy_``) stays in the units of
+        the data (each entropy gains the mean log-Jacobian of the map,
         from a one-dimensional entropy estimate of the column), but ``score``
         describes the scores.
     conditioning_columns : None, int, str, array-like or slice, default=None
@@ -410,11 +410,6 @@ class MINDEEstimator(BaseEstimator):
             y, self.classes_ = dummy_code(y)
         X, y = validate_xy(self, X, y, reset=True)
         if y is None:
-            if maps_every_column(self.normal_scores):
-                raise ValueError(
-                    "normal_scores=True without y: the entropy of the normal "
-                    "scores is not that of the data. Fit with normal_scores=False."
-                )
             y = np.empty((X.shape[0], 0), dtype=X.dtype)
         self.conditioning_columns_ = conditioning_indices(
             self.conditioning_columns,
@@ -457,7 +452,7 @@ class MINDEEstimator(BaseEstimator):
             self.mutual_information_std_curve_ = first.mi_std_curve
         else:  # fitted without y: the curves in the units of the data
             self.entropy_, self.entropy_std_ = result.value, result.value_std
-            jacobian = scaling.log_scale()["x"]
+            jacobian = scaling.entropy_log_jacobian()["x"]
             self.entropy_curve_ = first.mi_curve + jacobian
             self.entropy_std_curve_ = first.mi_std_curve
         self.member_estimates_ = result.member_estimates

@@ -408,8 +408,8 @@ def entropy(x, *, z=None, base=None, estimator=None, random_state=None):
         The base of the logarithm: None for nats, 2 for bits.
     estimator : MINDEEstimator or None, default=None
         The configured estimator to clone; None for ``MINDEEstimator()``. Its
-        ``variant`` does not apply (one density, of X), ``normal_scores`` must not
-        be True, and its ``conditioning_columns`` is replaced: use ``z``.
+        ``variant`` does not apply (one density, of X), and its
+        ``conditioning_columns`` is replaced: use ``z``.
     random_state : int, RandomState instance or None, default=None
         Set on the clone; None keeps the estimator's own ``random_state``.
 

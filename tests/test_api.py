@@ -608,14 +608,15 @@ def test_auto_normal_scores_map_sharply_peaked_columns(small_xy):
     assert np.isfinite(list(fitted.entropies_.values())).all()
 
 
-def test_auto_normal_scores_map_nothing_without_y():
-    """Without y a map would change the entropy being estimated: "auto" warns
-    and fits the column as it is."""
+def test_auto_normal_scores_map_without_y_too():
+    """Without y "auto" maps a Cauchy column too, and the entropy stays in the
+    units of the data (the map's mean log-Jacobian is added)."""
     cauchy = np.random.default_rng(1).standard_cauchy((300, 1))
     cauchy[:3, 0] = [1e3, -1e3, 2e3]
-    with pytest.warns(HeavyTailWarning, match="entropy is estimated poorly"):
+    with pytest.warns(HeavyTailWarning, match="entropy stays in the units"):
         fitted = MINDEEstimator(**TINY).fit(cauchy)
-    assert not hasattr(fitted, "x_normal_scores_") and np.isfinite(fitted.entropy_)
+    np.testing.assert_array_equal(fitted.x_normal_scores_.columns, [0])
+    assert np.isfinite(fitted.entropy_)
 
 
 def test_normal_scores_of_some_columns_keep_the_others():
