@@ -604,7 +604,9 @@ class MINDEEstimator(BaseEstimator):
         Without y, of X alone: ``log p(x)``, from a fit without y or from the
         marginal score of variant "c" (variant "j" has no density of X alone).
         Each is given Z as well with ``conditioning_columns``. A row's bound
-        depends on that row only (its draws are seeded by its values).
+        depends on that row only (its draws are seeded by its values). Where
+        ``normal_scores`` mapped columns, the densities are those of the scores:
+        in the units of the scores for those columns.
 
         Parameters
         ----------
