@@ -83,3 +83,44 @@ def test_network_bias_study_readings_agree_on_exact_noise():
     plain, mmse = nb.readings(np.ones(n), eps, marg, cond)
     assert plain.mean() > 0.01
     assert abs(mmse.mean() - plain.mean()) < 4 * mmse.std() / np.sqrt(n)
+
+
+def test_spacing_entropy_study_truths():
+    """spacing_entropy: the closed forms it compares against, and one draw per
+    kind within 0.2 nats of them at 2,000 rows."""
+    from benchmarks.studies import spacing_entropy
+    from sklearn_minde._data import spacing_entropy as estimate
+
+    rng = np.random.default_rng(0)
+    truth = spacing_entropy.truths(rng)
+    assert truth["normal"] == pytest.approx(0.5 * np.log(2 * np.pi * np.e))
+    assert truth["Cauchy"] == pytest.approx(np.log(4 * np.pi))
+    for name, column in spacing_entropy.columns(rng, 2000).items():
+        assert estimate(column[:, None])[0] == pytest.approx(truth[name], abs=0.2)
+
+
+def test_split_networks_study_trains_each_network_on_its_half(monkeypatch):
+    """split_networks: with "halves" each of the two networks trains on its own half
+    of the training rows, the rows disjoint; the summary has a line per case."""
+    import sklearn_minde._fit as fit_module
+    from benchmarks.studies import split_networks
+
+    seen = []
+    train = fit_module.train
+
+    def spy(network, x, *args, **kwargs):
+        seen.append(x.clone())
+        return train(network, x, *args, **kwargs)
+
+    monkeypatch.setattr(fit_module, "train", spy)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    y = X[:, 0] + rng.normal(size=300)
+    est = split_networks.fit(X, y, "halves", 0, **TINY)
+    assert fit_module.prepare.__name__ == "prepare"  # put back
+    assert [len(x) for x in seen] == [120, 120]
+    both = np.vstack([x.numpy() for x in seen])
+    assert len(np.unique(both, axis=0)) == 240 and np.isfinite(est.mutual_information_)
+    row = dict(case="c", seed=0, true_mi=1.0, estimate=1.1, uncorrected=1.2)
+    rows = [dict(row, setting=s) for s in split_networks.SETTINGS]
+    assert len(split_networks.summary(rows).splitlines()) == 3
