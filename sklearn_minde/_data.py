@@ -516,18 +516,32 @@ class NormalScores:
         log_jacobian = spacing_entropy(a[:, columns]) + log_density
         return cls(np.asarray(columns), transformer, log_jacobian)
 
-    def column_log_jacobian(self, n_columns):
-        """:attr:`log_jacobian` at the positions of an array of ``n_columns``
-        columns, 0 where a column is not mapped."""
-        out = np.zeros(n_columns)
-        out[self.columns] = self.log_jacobian
-        return out
-
     def transform(self, a):
         """``a`` with its ``columns`` mapped to normal scores (a copy)."""
         out = np.array(a, dtype=np.float64)
         out[:, self.columns] = self.transformer.transform(a[:, self.columns])
         return out
+
+
+def column_log_jacobian(scale, normal_scores):
+    """Per column, the mean ``log |dx / du|`` of the map from the network's input u
+    back to the data x, which an entropy over the column gains: the log of the
+    standardisation's scale, plus :attr:`NormalScores.log_jacobian` where the
+    column is in normal scores.
+
+    Parameters
+    ----------
+    scale : ndarray of shape (n_columns,)
+    normal_scores : NormalScores or None
+
+    Returns
+    -------
+    ndarray of shape (n_columns,)
+    """
+    out = np.log(scale)
+    if normal_scores is not None:
+        out[normal_scores.columns] += normal_scores.log_jacobian
+    return out
 
 
 @dataclass
@@ -629,13 +643,9 @@ class Standardisation:
     def entropy_log_jacobian(self):
         """What the maps from the data to the network's inputs add to the entropies
         of X (without Z) and of y: :meth:`log_scale` and the mean log-Jacobian of
-        the normal scores (:attr:`NormalScores.log_jacobian`)."""
-        out = self.log_scale()
-        for key, scores, columns in (
-            ("x", self.x_normal_scores, self.x_columns),
-            ("y", self.y_normal_scores, slice(None)),
-        ):
-            if scores is not None:
-                n_columns = len(self.x_scale if key == "x" else self.y_scale)
-                out[key] += scores.column_log_jacobian(n_columns)[columns].sum()
-        return out
+        the normal scores (:func:`column_log_jacobian`)."""
+        x = column_log_jacobian(self.x_scale, self.x_normal_scores)
+        return {
+            "x": x[self.x_columns].sum(),
+            "y": column_log_jacobian(self.y_scale, self.y_normal_scores).sum(),
+        }

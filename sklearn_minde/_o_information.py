@@ -27,6 +27,7 @@ from ._auto import (
 from ._checks import warn_overfitting
 from ._data import (
     NormalScores,
+    column_log_jacobian,
     divergence_causes,
     mapped_columns,
     scale_training_data,
@@ -153,10 +154,8 @@ def data_entropies(terms, groups, scale, normal_scores):
     """The entropies of the per-row terms ``h_*`` in the units of the data: each
     gains the log scales of its variables' columns (the Jacobian of the
     standardisation) and, for columns in normal scores, the mean log-Jacobian of
-    the map back to the data (:class:`~sklearn_minde._data.NormalScores`)."""
-    log_column = np.log(scale)
-    if normal_scores is not None:
-        log_column = log_column + normal_scores.column_log_jacobian(len(scale))
+    the map back to the data (:func:`~sklearn_minde._data.column_log_jacobian`)."""
+    log_column = column_log_jacobian(scale, normal_scores)
     log_scale = np.array([log_column[g].sum() for g in groups])
     return {
         "joint": float(terms["h_joint"].mean() + log_scale.sum()),
