@@ -102,6 +102,7 @@ def test_spacing_entropy_study_truths():
 def test_split_networks_study_trains_each_network_on_its_half(monkeypatch):
     """split_networks: with "halves" each of the two networks trains on its own half
     of the training rows, the rows disjoint; the summary has a line per case."""
+    pytest.importorskip("bmi")
     import sklearn_minde._fit as fit_module
     from benchmarks.studies import split_networks
 
