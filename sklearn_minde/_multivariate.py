@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._auto import AUTO_EPOCHS, auto_max_iter
+from ._auto import AUTO_EPOCHS, auto_max_iter, auto_weight_decay
 from ._checks import HeldOutChecks
 from ._network import ScoreNetwork
 from ._runtime import make_generator, progress_bar, seeded_cpu_rng, stream_seed
@@ -529,6 +529,27 @@ def resolve_max_iter(max_iter, n_train, batch_size, n_calls):
         VARIANTS["j"].calls
     )
     return math.ceil(per_call * n_calls)
+
+
+def conditional_coefficients(sizes):
+    """The linear coefficients the conditional calls learn: each variable's
+    columns on every other variable's, ``sum_i d_i (D - d_i)``."""
+    total = sum(sizes)
+    return sum(d * (total - d) for d in sizes)
+
+
+def resolve_weight_decay(weight_decay, n_train, sizes):
+    """``weight_decay``, with "auto" the larger of ``_auto.auto_weight_decay`` and
+    :func:`conditional_coefficients` over ``n_train``.
+
+    What a network learns from the training rows' noise grows with the
+    coefficients it fits, and the squared differences of the calls read it as
+    dependence: many variables read TC and DTC too high unless the decay grows
+    with them.
+    """
+    if weight_decay != "auto":
+        return weight_decay
+    return max(auto_weight_decay(n_train), conditional_coefficients(sizes) / n_train)
 
 
 #: ``gradient="auto"`` reads the gradient up to this many variables, where its

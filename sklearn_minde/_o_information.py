@@ -21,7 +21,6 @@ from ._auto import (
     resolve_device,
     resolve_early_stopping,
     resolve_hidden_dim,
-    resolve_weight_decay,
     use_compile,
 )
 from ._checks import warn_overfitting
@@ -41,6 +40,7 @@ from ._multivariate import (
     multivariate_terms,
     resolve_gradient,
     resolve_max_iter,
+    resolve_weight_decay,
     train,
 )
 from ._reader import (
@@ -102,7 +102,7 @@ def training_config(params, defaults, n_train, device, calls):
         ),
         learning_rate=auto_learning_rate(params["learning_rate"]),
         ema_decay=defaults["ema_decay"],
-        weight_decay=resolve_weight_decay(params["weight_decay"], n_train),
+        weight_decay=resolve_weight_decay(params["weight_decay"], n_train, calls.sizes),
         early_stopping=resolve_early_stopping(defaults["early_stopping"], n_train),
         n_iter_no_change=defaults["n_iter_no_change"],
         verbose=params["verbose"],
@@ -345,7 +345,10 @@ class OInformationEstimator(BaseEstimator):
         Adam's step size; "auto" is 3e-3.
     weight_decay : float or "auto", default="auto"
         Decoupled weight decay (AdamW), pulling the network towards independent
-        standard normal variables. "auto": ``min(1, (620 / n_train) ** 2)``.
+        standard normal variables. "auto": the larger of ``min(1, (620 / n_train)
+        ** 2)`` and ``sum_i d_i (D - d_i) / n_train`` (``d_i`` columns of variable
+        i, ``D`` in all), which grows with the variables. Raise it when
+        ``o_information_curve_`` still drifts at the end of training.
     n_threads : int or None, default=1
         torch CPU threads while fitting, restored afterwards. None leaves torch's
         setting.

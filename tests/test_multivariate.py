@@ -12,12 +12,14 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_minde import (
+    MINDEEstimator,
     OInformationEstimator,
     OInformationResult,
     SharpPeakWarning,
     o_information,
 )
 from sklearn_minde import _multivariate as mv
+from sklearn_minde._o_information import training_config
 from sklearn_minde._sde import VPSDE
 from sklearn_minde._variants import ABSENT, CLEAN, DIFFUSED
 
@@ -499,3 +501,25 @@ def test_gradient_rule():
     assert list(itertools.chain(*mv.call_families(2, True).values())) == list(
         mv.MultivariateCalls((1, 1), False).calls
     )
+
+
+def test_weight_decay_rule_grows_with_the_coefficients():
+    # 2 x 1 + 1 x 2 coefficients: at 16,000 rows the row rule is the larger.
+    assert mv.resolve_weight_decay("auto", 16000, (1, 1)) == pytest.approx(
+        (620 / 16000) ** 2
+    )
+    # Ten variables of 14 columns (196 - 24 = 172 coefficients) at 16,000 rows.
+    sizes = (1, 1, 2, 1, 1, 3, 1, 1, 2, 1)
+    assert mv.conditional_coefficients(sizes) == 172
+    assert mv.resolve_weight_decay("auto", 16000, sizes) == pytest.approx(172 / 16000)
+    assert mv.resolve_weight_decay(0.3, 16000, sizes) == 0.3
+    # The estimator trains with it.
+    params = OInformationEstimator().get_params()
+    config = training_config(
+        params,
+        MINDEEstimator().get_params(),
+        16000,
+        torch.device("cpu"),
+        mv.MultivariateCalls(sizes, False),
+    )
+    assert config.weight_decay == pytest.approx(172 / 16000)
