@@ -125,3 +125,31 @@ def test_split_networks_study_trains_each_network_on_its_half(monkeypatch):
     row = dict(case="c", seed=0, true_mi=1.0, estimate=1.1, uncorrected=1.2)
     rows = [dict(row, setting=s) for s in split_networks.SETTINGS]
     assert len(split_networks.summary(rows).splitlines()) == 3
+
+
+def test_o_information_decay_study_settings_and_summary():
+    """o_information_decay: the benchmark's samples by case name, the row rule as
+    the estimator resolves it, and a summary line per case and decay."""
+    pytest.importorskip("matplotlib")  # the benchmark draws its figures
+    pytest.importorskip("pandas")
+    from benchmarks.studies import o_information_decay as study
+
+    x, groups, truth = study.sample("synergistic-10", 0, 300)
+    assert x.shape == (300, 14) and len(groups) == 10
+    mapped, _, same = study.sample("synergistic-10-cube-sinh", 0, 300)
+    assert same == truth and not np.allclose(mapped, x)
+    with pytest.raises(ValueError, match="unknown map"):
+        study.sample("synergistic-10-exp", 0, 300)
+    assert study.weight_decay("rows", 20000) == pytest.approx((620 / 16000) ** 2)
+    assert study.weight_decay("auto", 20000) == "auto"
+    assert study.weight_decay("0.05", 20000) == 0.05
+    row = dict(
+        case="c",
+        truth={q: 1.0 for q in study.QUANTITIES},
+        estimates={q: 1.1 for q in study.QUANTITIES},
+        o_curve=[0.0, 0.5, 1.0, 1.5],
+    )
+    rows = [dict(row, decay=d) for d in ("rows", "auto")]
+    text = study.summary([*rows, dict(rows[1], normal_scores=True)])
+    assert len(text.splitlines()) == 5 and "+10.0 %" in text and "+1.000" in text
+    assert "auto, normal scores" in text
