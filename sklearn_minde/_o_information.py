@@ -357,9 +357,12 @@ class OInformationEstimator(BaseEstimator):
         by a monotone map of a column): True maps every column, "auto" only those
         so heavy-tailed that a few extreme values set their scale (with a
         :class:`HeavyTailWarning`) or so sharply peaked that most rows crowd one
-        spot (a cubed normal variable, with a :class:`SharpPeakWarning`). The
-        entropies stay in the units of the data: each gains the mean log-Jacobian
-        of the map, from a one-dimensional entropy estimate of the column.
+        spot (a cubed normal variable, with a :class:`SharpPeakWarning`). Set
+        True when columns are skewed or long-tailed but escape that rule (the
+        sinh of a normal variable): with many variables the network reads their
+        shapes as dependence, and TC reads high. The entropies stay in the units
+        of the data: each gains the mean log-Jacobian of the map, from a
+        one-dimensional entropy estimate of the column.
 
     Attributes
     ----------
