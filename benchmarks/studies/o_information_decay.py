@@ -130,7 +130,7 @@ def main(argv=None):
         help="auto: the estimator's rule; true: every column (default: auto)",
     )
     args = parser.parse_args(argv)
-    args.normal_scores = args.normal_scores == "true" or "auto"
+    args.normal_scores = True if args.normal_scores == "true" else "auto"
     summarise_or_run(args, summary, rows(args))
 
 
