@@ -399,11 +399,11 @@ _SHAPES = (
 
 
 #: What the warnings of :func:`mapped_columns` say a map of MINDEEstimator's keeps.
-KEEPS_MI = "the MI is unchanged, and score describes the scores"
+KEEPS_MI = "the MI is unchanged, and score stays in the units of the data"
 #: The same for a fit without y.
 KEEPS_H = (
-    "the entropy stays in the units of the data (it gains the map's mean "
-    "log-Jacobian), and score describes the scores"
+    "the entropy and score stay in the units of the data (they gain the map's "
+    "log-Jacobian)"
 )
 
 
@@ -522,6 +522,54 @@ class NormalScores:
         out[:, self.columns] = self.transformer.transform(a[:, self.columns])
         return out
 
+    def row_log_jacobian(self, a):
+        """Per row of ``a`` and mapped column, ``log |dx / ds|`` of the map at the
+        row's value: the log standard normal density of its score less the log
+        slope of the map's piecewise-linear distribution function there (the
+        density of a histogram of the fitting rows, one bin per pair of adjacent
+        quantiles). Rows beyond the fitting rows' range take the outermost bin's
+        slope.
+
+        Parameters
+        ----------
+        a : ndarray of shape (n_samples, n_all_columns)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, len(columns))
+        """
+        values = np.asarray(a, dtype=np.float64)[:, self.columns]
+        scores = self.transformer.transform(values)
+        out = np.empty_like(values)
+        references = self.transformer.references_
+        for j, quantiles in enumerate(self.transformer.quantiles_.T):
+            knots, slope = histogram_density(quantiles, references)
+            bins = np.searchsorted(knots, values[:, j], side="right") - 1
+            out[:, j] = -np.log(slope[np.clip(bins, 0, len(slope) - 1)])
+        return out - 0.5 * scores**2 - 0.5 * np.log(2 * np.pi)
+
+
+def histogram_density(quantiles, references):
+    """The knots of a piecewise-linear distribution function through
+    ``(quantiles, references)`` and its slope between them.
+
+    Tied quantiles (a value that many rows share) are one knot, at the middle of
+    their references, as scikit-learn's QuantileTransformer interpolates them.
+
+    Parameters
+    ----------
+    quantiles, references : ndarray of shape (n_quantiles,)
+        Sorted values and their cumulative probabilities.
+
+    Returns
+    -------
+    knots : ndarray of shape (n_knots,)
+    slope : ndarray of shape (n_knots - 1,)
+    """
+    knots, first, counts = np.unique(quantiles, return_index=True, return_counts=True)
+    middle = 0.5 * (references[first] + references[first + counts - 1])
+    return knots, np.diff(middle) / np.diff(knots)
+
 
 def column_log_jacobian(scale, normal_scores):
     """Per column, the mean ``log |dx / du|`` of the map from the network's input u
@@ -541,6 +589,27 @@ def column_log_jacobian(scale, normal_scores):
     out = np.log(scale)
     if normal_scores is not None:
         out[normal_scores.columns] += normal_scores.log_jacobian
+    return out
+
+
+def row_log_jacobian(a, scale, normal_scores):
+    """Per row and column of ``a``, ``log |dx / du|`` of the map from the network's
+    input u back to the data x: the log of the standardisation's scale, plus
+    :meth:`NormalScores.row_log_jacobian` where the column is in normal scores.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_samples, n_columns)
+    scale : ndarray of shape (n_columns,)
+    normal_scores : NormalScores or None
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_columns)
+    """
+    out = np.tile(np.log(scale), (len(a), 1))
+    if normal_scores is not None:
+        out[:, normal_scores.columns] += normal_scores.row_log_jacobian(a)
     return out
 
 
@@ -610,8 +679,7 @@ class Standardisation:
 
     @property
     def maps_columns(self):
-        """Whether some column is mapped to normal scores (the densities are then
-        those of the scores, not of the data)."""
+        """Whether some column is mapped to normal scores."""
         return self.x_normal_scores is not None or self.y_normal_scores is not None
 
     @property
@@ -631,13 +699,25 @@ class Standardisation:
             for a in (xs[:, self.x_columns], ys, xs[:, self.z_columns])
         )
 
-    def log_scale(self):
-        """Sum of the log column scales of X (without Z, which only conditions) and
-        of y: what the Jacobian of the standardisation adds to a density's log (in
-        ``score``, of the scores where columns are mapped)."""
+    def log_scale(self, X, y):
+        """Per row, ``log |det|`` of the map from the network's inputs back to the
+        data, for X (without Z, which only conditions) and for y: the log column
+        scales, plus :meth:`NormalScores.row_log_jacobian` of the mapped columns.
+        A density of the network's inputs is one of the data less it.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples, n_targets)
+
+        Returns
+        -------
+        dict of {"x", "y"} to ndarray of shape (n_samples,)
+        """
+        x = row_log_jacobian(X, self.x_scale, self.x_normal_scores)
         return {
-            "x": np.log(self.x_scale[self.x_columns]).sum(),
-            "y": np.log(self.y_scale).sum(),
+            "x": x[:, self.x_columns].sum(1),
+            "y": row_log_jacobian(y, self.y_scale, self.y_normal_scores).sum(1),
         }
 
     def entropy_log_jacobian(self):

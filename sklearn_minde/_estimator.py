@@ -97,8 +97,9 @@ class MINDEEstimator(BaseEstimator):
         spot (a cubed normal variable, with a :class:`SharpPeakWarning`). Where a
         column is mapped, ``entropies_`` (and ``entropy_``) stays in the units of
         the data (each entropy gains the mean log-Jacobian of the map,
-        from a one-dimensional entropy estimate of the column), but ``score``
-        describes the scores.
+        from a one-dimensional entropy estimate of the column), and so does
+        ``score`` (see :meth:`score_samples`): a grid search can compare the
+        options.
     conditioning_columns : None, int, str, array-like or slice, default=None
         The columns of ``X`` that hold Z: positions, a boolean mask, a slice or
         DataFrame column names. ``mutual_information_`` is then ``I(X; y | Z)``,
@@ -478,16 +479,29 @@ class MINDEEstimator(BaseEstimator):
         params = self.get_params()
         return params if len(self.y_scale_) else without_y(params)
 
-    def _read_new(self, make_fn, X, y, small_times="clamp"):
-        """Per-row terms of new data ``(X, y)``, validated here, averaged over the
-        members' networks (each reading every row with its own draws). Without y,
-        y is absent from every call read (its values never reach the network)."""
+    def _validate_new(self, X, y):
+        """New data ``(X, y)`` as float arrays, y's labels coded; without y, a y
+        of the training means (which no network call reads) and ``has_y`` False.
+
+        Returns
+        -------
+        X, y : ndarray
+        has_y : bool
+        """
         check_is_fitted(self)
         if y is not None and hasattr(self, "classes_"):
             y = encode(y, self.classes_)
-        X, y = validate_xy(self, X, y, reset=False)
+        X, y_new = validate_xy(self, X, y, reset=False)
+        y = np.tile(self.y_mean_, (len(X), 1)) if y_new is None else y_new
+        check_new_y(y, self.y_scale_.shape[0])
+        return X, y, y_new is not None
+
+    def _read_new(self, make_fn, X, y, small_times="clamp"):
+        """Per-row terms of new data ``(X, y)`` (from :meth:`_validate_new`; None
+        for a y absent from every call read: its values never reach the network),
+        averaged over the members' networks (each reading every row with its own
+        draws)."""
         y_read = np.tile(self.y_mean_, (len(X), 1)) if y is None else y
-        check_new_y(y_read, self.y_scale_.shape[0])
         device = fitted_device(self.device_)
         data = self._standardisation().tensors(X, y_read, device, dtype=torch.float64)
         groups = member_groups(self.networks_, self.n_networks_, self.n_folds)
@@ -545,6 +559,7 @@ class MINDEEstimator(BaseEstimator):
             raise ValueError("estimate_samples needs y: the MI is between X and y.")
         params = self.get_params()
         variant, sigma = make_variant(params), sigma_value(params)
+        X, y, _ = self._validate_new(X, y)
         terms = self._read_new(
             lambda networks: mi_fn(variant, networks, self.sde_, sigma), X, y
         )
@@ -605,8 +620,12 @@ class MINDEEstimator(BaseEstimator):
         marginal score of variant "c" (variant "j" has no density of X alone).
         Each is given Z as well with ``conditioning_columns``. A row's bound
         depends on that row only (its draws are seeded by its values). Where
-        ``normal_scores`` mapped columns, the densities are those of the scores:
-        in the units of the scores for those columns.
+        ``normal_scores`` mapped columns, the model of such a column is the
+        network's density of its scores times the slope of the map: its marginal
+        is a histogram of the training rows between adjacent quantiles (up to
+        1,000), and a row beyond their range takes the outermost bin's density.
+        Fits with and without normal scores are therefore comparable, and a grid
+        search can choose ``normal_scores``.
 
         Parameters
         ----------
@@ -630,10 +649,14 @@ class MINDEEstimator(BaseEstimator):
                 "variant 'c' (or without y) to score X alone."
             )
         variant = make_variant(params if y is not None else without_y(params))
+        X, y, has_y = self._validate_new(X, y)
         terms = self._read_new(
-            lambda networks: likelihood_fn(variant, networks, self.sde_), X, y, "drop"
+            lambda networks: likelihood_fn(variant, networks, self.sde_),
+            X,
+            y if has_y else None,
+            "drop",
         )
-        log_scale = self._standardisation().log_scale()
+        log_scale = self._standardisation().log_scale(X, y)
         return likelihood_bound(terms["bound"], variant.calls, log_scale)
 
     def score(self, X, y=None):

@@ -164,7 +164,8 @@ class DrawTail:
 
 
 def log_jacobian(diffused, log_scale):
-    """``log |det|`` of the standardisation of the variables a density is over.
+    """``log |det|`` of the map from the data to the network's inputs, over the
+    variables a density is over.
 
     A density of standardised data is a density of the original data times this
     Jacobian: entropies gain it, log-likelihoods lose it.
@@ -173,12 +174,13 @@ def log_jacobian(diffused, log_scale):
     ----------
     diffused : iterable of {"x", "y"}
         The variables the density is over (the conditioning ones do not count).
-    log_scale : dict of {"x", "y"} to float
-        Sum of the log column scales of each variable.
+    log_scale : dict of {"x", "y"} to float or ndarray of shape (n,)
+        Sum of the log column scales of each variable, or its value per row
+        (:meth:`~sklearn_minde._data.Standardisation.log_scale`).
 
     Returns
     -------
-    float
+    float or ndarray of shape (n,)
     """
     return sum(log_scale[v] for v in diffused)
 
@@ -350,7 +352,7 @@ def likelihood_bound(terms, calls, log_scale):
         The bound on standardised data (sum over ``calls``).
     calls : tuple of (int, int)
         The variant's network calls, whose densities the bound sums.
-    log_scale : dict of {"x", "y"} to float
+    log_scale : dict of {"x", "y"} to float or ndarray of shape (n,)
 
     Returns
     -------

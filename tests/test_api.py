@@ -613,7 +613,7 @@ def test_auto_normal_scores_map_without_y_too():
     units of the data (the map's mean log-Jacobian is added)."""
     cauchy = np.random.default_rng(1).standard_cauchy((300, 1))
     cauchy[:3, 0] = [1e3, -1e3, 2e3]
-    with pytest.warns(HeavyTailWarning, match="entropy stays in the units"):
+    with pytest.warns(HeavyTailWarning, match="entropy and score stay in the units"):
         fitted = MINDEEstimator(**TINY).fit(cauchy)
     np.testing.assert_array_equal(fitted.x_normal_scores_.columns, [0])
     assert np.isfinite(fitted.entropy_)
@@ -626,6 +626,35 @@ def test_normal_scores_of_some_columns_keep_the_others():
     np.testing.assert_array_equal(out[:, [0, 2]], a[:, [0, 2]])
     assert abs(out[:, 1].mean()) < 0.1 and abs(out[:, 1].std() - 1) < 0.1
     assert NormalScores.fit(a, []) is None
+
+
+def test_row_log_jacobian_is_the_slope_of_the_map():
+    """Per row, log |dx / ds| of the normal scores: minus the log of the map's
+    numerical derivative inside a bin; its mean over the fitting rows is near the
+    column's mean log-Jacobian (the m-spacing estimate); ties and rows beyond the
+    range give finite values; unmapped columns are not returned."""
+    rng = np.random.default_rng(6)
+    a = np.column_stack([rng.normal(size=5000), rng.standard_cauchy(5000)])
+    a[:500, 0] = 0.25  # a tenth of the rows on one value
+    scores = NormalScores.fit(a, [0, 1])
+    knots = scores.transformer.quantiles_
+    mid = 0.5 * (knots[1:] + knots[:-1])[::40]  # bins' middles, away from knots
+    gaps = np.diff(knots, axis=0)
+    h = 1e-4 * np.where(gaps > 0, gaps, np.inf).min(0)
+    up, down = scores.transform(mid + h), scores.transform(mid - h)
+    slope = (up - down) / (2 * h)
+    away = (np.abs(scores.transform(mid)) < 5).all(1)  # of the clipped ends
+    inner = (np.abs(mid[:, 0] - 0.25) > 1e-3) & away
+    np.testing.assert_allclose(
+        scores.row_log_jacobian(mid)[inner], -np.log(slope[inner]), rtol=1e-6
+    )
+    beyond = np.array([[0.25, 0.0], [1e9, -1e9]])
+    assert np.isfinite(scores.row_log_jacobian(beyond)).all()
+    clean = NormalScores.fit(a[500:], [1])
+    assert clean.row_log_jacobian(a[500:]).shape == (4500, 1)
+    assert clean.row_log_jacobian(a[500:]).mean() == pytest.approx(
+        clean.log_jacobian[0], abs=0.1
+    )
 
 
 def test_long_variant_names_and_the_confidence_interval(small_xy):

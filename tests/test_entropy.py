@@ -15,6 +15,7 @@ from sklearn_minde import (
     MINDEEstimator,
     entropy,
 )
+from sklearn_minde._data import NormalScores
 from sklearn_minde._runtime import row_keys, row_uniforms
 
 pytestmark = QUIET_FITS
@@ -111,6 +112,31 @@ def test_fit_without_y_in_normal_scores_reads_the_data_entropy():
     assert warped.entropy_ - plain.entropy_ == pytest.approx(shift, abs=0.15)
     moved = warped.entropy_curve_ - plain.entropy_curve_
     np.testing.assert_allclose(moved, warped.entropy_ - plain.entropy_, atol=0.05)
+
+
+def test_score_samples_in_normal_scores_are_in_data_units(monkeypatch):
+    """score_samples of a fit in normal scores is a density of the data: the
+    bound of the scores less the per-row log-Jacobian of the map, which for
+    sinh(3 x) against x is log(3 cosh(3 x)) per column within the histogram's
+    resolution; rows beyond the training range score finitely."""
+    X = np.random.default_rng(0).normal(size=(400, 2))
+    W = np.sinh(3 * X)
+    params = dict(TINY, normal_scores=True, random_state=0)
+    warped = MINDEEstimator(**params).fit(W)
+    plain = MINDEEstimator(**params).fit(X)
+    maps = warped.x_normal_scores_, plain.x_normal_scores_
+    jacobian = maps[0].row_log_jacobian(W).sum(1)
+    bound = warped.score_samples(W)
+    monkeypatch.setattr(
+        NormalScores, "row_log_jacobian", lambda self, a: np.zeros((len(a), 2))
+    )
+    np.testing.assert_allclose(bound, warped.score_samples(W) - jacobian, atol=1e-9)
+    monkeypatch.undo()
+    against_x = jacobian - maps[1].row_log_jacobian(X).sum(1)
+    exact = np.log(3 * np.cosh(3 * X)).sum(1)
+    assert np.mean(against_x - exact) == pytest.approx(0, abs=0.02)
+    beyond = np.array([[5.0, 0.0], [-5.0, 0.0]])
+    assert np.isfinite(warped.score_samples(np.sinh(3 * beyond))).all()
 
 
 def test_a_fit_without_y_pickles(fitted_alone):

@@ -153,3 +153,30 @@ def test_o_information_decay_study_settings_and_summary():
     text = study.summary([*rows, dict(rows[1], normal_scores=True)])
     assert len(text.splitlines()) == 5 and "+10.0 %" in text and "+1.000" in text
     assert "auto, normal scores" in text
+
+
+def test_normal_scores_choice_study_rows_and_summary():
+    """normal_scores_choice: a sinh case keeps the task's truth with other
+    columns; one row per option, the paired score difference on the second, and
+    a summary line per case with the score's pick."""
+    pytest.importorskip("bmi")
+    pytest.importorskip("pandas")
+    from argparse import Namespace
+
+    from benchmarks.studies import normal_scores_choice as study
+
+    x, y, truth = study.sample("multinormal-sparse-3-3-2-2.0", 300, 0)
+    xs, ys, same = study.sample("sinh-multinormal-sparse-3-3-2-2.0", 300, 0)
+    assert same == truth and x.shape == xs.shape == (300, 3)
+    np.testing.assert_allclose(xs.std(0), 1)
+    assert not np.allclose(xs, x)
+    args = Namespace(
+        cases=["1v1-normal-0.75"], seeds=[0], n_fit=300, n_fresh=100,
+        param=["max_iter=20", "hidden_dim=8", "device=cpu"],
+    )
+    rows = list(study.rows_of(args))
+    assert [r["option"] for r in rows] == ["auto", "True"]
+    assert "rows" not in rows[0] and np.isfinite(rows[1]["score_minus_auto"])
+    assert rows[1]["mapped_x_columns"] == 1 and rows[0]["mapped_x_columns"] == 0
+    text = study.summary(rows)
+    assert len(text.splitlines()) == 3 and "1v1-normal-0.75" in text
