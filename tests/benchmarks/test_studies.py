@@ -171,12 +171,19 @@ def test_normal_scores_choice_study_rows_and_summary():
     np.testing.assert_allclose(xs.std(0), 1)
     assert not np.allclose(xs, x)
     args = Namespace(
-        cases=["1v1-normal-0.75"], seeds=[0], n_fit=300, n_fresh=100,
-        param=["max_iter=20", "hidden_dim=8", "device=cpu"],
+        cases=["wiggly-1v1-normal-0.75", "1v1-normal-0.75"], seeds=[0], n_fit=300,
+        n_fresh=100, param=["max_iter=20", "hidden_dim=8", "device=cpu"],
     )
     rows = list(study.rows_of(args))
-    assert [r["option"] for r in rows] == ["auto", "True"]
+    assert [r["option"] for r in rows] == ["auto", "True"] * 2
     assert "rows" not in rows[0] and np.isfinite(rows[1]["score_minus_auto"])
     assert rows[1]["mapped_x_columns"] == 1 and rows[0]["mapped_x_columns"] == 0
-    text = study.summary(rows)
-    assert len(text.splitlines()) == 3 and "1v1-normal-0.75" in text
+    for auto, mapped in (rows[:2], rows[2:]):
+        assert mapped["score_minus_auto"] == pytest.approx(
+            mapped["score"] - auto["score"]
+        )
+    lines = study.summary(rows).splitlines()
+    assert len(lines) == 4
+    for auto, mapped in (rows[:2], rows[2:]):  # each case's line holds its own pair
+        line = next(x for x in lines if f"'{auto['case']}'" in x)
+        assert f"{mapped['score_minus_auto']:+.3f}" in line
