@@ -14,6 +14,10 @@ accuracy
     10). Each comes again through invertible maps of its columns (cube on the
     even columns, sinh on the odd ones), which leave TC, DTC and O unchanged; a
     mapped system and its Gaussian one share the Gaussian draw of each seed.
+    ``--transforms t3`` adds (or, alone, runs) each system's Student-t version
+    with three degrees of freedom: the Gaussian draw over a scale shared by the
+    row's columns, heavy tails and a dependence through that scale, with its own
+    closed form (:func:`student_entropy_function`).
     Estimators, on the same standardised samples: MINDE-O
     (:class:`sklearn_minde.OInformationEstimator` with its defaults: the gradient
     up to 5 variables, since at 10 its ``(k + 1)^2`` network calls would be 121),
@@ -52,7 +56,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
-from scipy.special import digamma
+from scipy.special import digamma, gammaln
 
 from benchmarks.suite.adapters import select_adapters
 from benchmarks.suite.cli import add_execution_arguments, failure_note, run_parts
@@ -187,6 +191,43 @@ def gaussian_entropy_function(cov, groups):
     return entropy
 
 
+def student_entropy_function(dispersion, groups, df):
+    """The block entropies of the multivariate Student-t with ``df`` degrees of
+    freedom and dispersion ``dispersion``, in nats: for a block A of ``d``
+    columns, ``H(A) = 1/2 log det S_AA + d/2 log(df pi) + log Gamma(df / 2) - log
+    Gamma((df + d) / 2) + (df + d) / 2 (psi((df + d) / 2) - psi(df / 2))`` (each
+    block is Student-t with the same ``df``).
+
+    Parameters
+    ----------
+    dispersion : ndarray of shape (d, d)
+    groups : list of list of int
+        The columns of each variable.
+    df : float
+
+    Returns
+    -------
+    callable
+        ``entropy(variables)`` for :func:`correlations`.
+    """
+
+    def entropy(variables):
+        columns = block_columns(groups, variables)
+        if not columns:
+            return 0.0
+        d, half = len(columns), (df + len(columns)) / 2
+        block = dispersion[np.ix_(columns, columns)]
+        return float(
+            0.5 * np.linalg.slogdet(block)[1]
+            + 0.5 * d * np.log(df * np.pi)
+            + gammaln(df / 2)
+            - gammaln(half)
+            + half * (digamma(half) - digamma(df / 2))
+        )
+
+    return entropy
+
+
 # -- Systems --------------------------------------------------------------------------
 
 #: Columns of each variable, for each number of variables k.
@@ -307,10 +348,34 @@ class GaussianSystem:
         cholesky = np.linalg.cholesky(self.covariance)
         return rng.standard_normal((n, len(cholesky))) @ cholesky.T
 
+    @cached_property
+    def student_truth(self):
+        """:func:`multivariate_measures` of the system's Student-t version (the
+        covariance as its dispersion, :data:`STUDENT_DF` degrees of freedom)."""
+        entropy = cache(
+            student_entropy_function(self.covariance, self.groups, STUDENT_DF)
+        )
+        return multivariate_measures(entropy, self.k, gradient=True)
+
+    def student_sample(self, n, seed):
+        """``n`` rows of the Student-t version: :meth:`sample`'s rows, each over
+        ``sqrt(W / df)`` for one ``W ~ chi2(df)`` per row (every column shares the
+        row's scale: the variables depend through it as well)."""
+        rng = np.random.default_rng([seed, zlib.crc32(f"{self.name}-t".encode())])
+        scale = np.sqrt(rng.chisquare(STUDENT_DF, size=n) / STUDENT_DF)
+        return self.sample(n, seed) / scale[:, None]
+
 
 #: The invertible map of a system's columns: the name, and the map of each column
 #: (cube on the even columns, sinh on the odd ones).
 MAPPED = "cube-sinh"
+
+#: Degrees of freedom of a system's Student-t version ...
+STUDENT_DF = 3
+#: ... and its name as a transform: heavy tails, and another truth.
+STUDENT = f"t{STUDENT_DF}"
+#: The versions of each system the accuracy part runs by default.
+TRANSFORMS = ("none", MAPPED)
 
 
 def cube_sinh(x):
@@ -347,7 +412,8 @@ class SystemData:
     system : str
     k : int
     transform : str
-        "none", or :data:`MAPPED`.
+        "none", :data:`MAPPED` (the same truth), or :data:`STUDENT` (the system's
+        Student-t version, :meth:`GaussianSystem.student_sample`).
     seed : int
     n_fit : int
     """
@@ -376,16 +442,16 @@ class SystemData:
         -------
         sample : SystemSample
         info : dict
-            ``task``, ``truth`` (:attr:`GaussianSystem.truth`), ``sizes`` and
-            ``dim_x``.
+            ``task``, ``truth`` (:attr:`GaussianSystem.truth`, or
+            :attr:`GaussianSystem.student_truth`), ``sizes`` and ``dim_x``.
         """
         base = GaussianSystem(self.system, self.k)
-        x = base.sample(self.n_fit, self.seed)
+        x, truth = base.sample(self.n_fit, self.seed), base.truth
         if self.transform == MAPPED:
             x = cube_sinh(x)
-        info = dict(
-            task=self.task, truth=base.truth, sizes=SIZES[self.k], dim_x=x.shape[1]
-        )
+        elif self.transform == STUDENT:
+            x, truth = base.student_sample(self.n_fit, self.seed), base.student_truth
+        info = dict(task=self.task, truth=truth, sizes=SIZES[self.k], dim_x=x.shape[1])
         return SystemSample(standardise(x), base.groups), info
 
 
@@ -707,7 +773,7 @@ def invariance_target(means):
     DataFrame
         One row per mapped case; a boolean column per quantity, and ``all``.
     """
-    mapped = means[means["transform"] != "none"]
+    mapped = means[means["transform"] == MAPPED]
     wide = mapped.pivot(
         index=[*CASE, "quantity"], columns="estimator", values="abs_error"
     )
@@ -821,7 +887,13 @@ def accuracy_text(df, header=""):
         "",
         "Per case: relative error of the seed means of TC and DTC, and the seed "
         "mean ± sd of O (nats); the true values first. Maps: none (Gaussian) or "
-        f"{MAPPED} (cube of the even columns, sinh of the odd ones: the same truth).",
+        f"{MAPPED} (cube of the even columns, sinh of the odd ones: the same truth)"
+        + (
+            f"; {STUDENT}: the Student-t version ({STUDENT_DF} degrees of freedom, "
+            "its own truth)."
+            if STUDENT in set(measures["transform"])
+            else "."
+        ),
         "",
         error_table(case_means(measures)),
         "",
@@ -840,8 +912,8 @@ def accuracy_text(df, header=""):
 
 def plot_accuracy(measures, path):
     """Seed-mean estimate ± sd against the truth: a panel per n and estimator,
-    TC, DTC and O in colours, filled on the Gaussian systems and open under the
-    maps."""
+    TC, DTC and O in colours, filled on the Gaussian systems, open under the
+    maps, squares on the Student-t versions."""
     means = case_means(measures)
     sizes = sorted(set(means.n_fit))
     estimators = list(dict.fromkeys(means.estimator))
@@ -856,18 +928,16 @@ def plot_accuracy(measures, path):
     ):
         own = means[(means.n_fit == n) & (means.estimator == name)]
         ax.plot([low, high], [low, high], color="black", linestyle="--", lw=1)
-        for (q, mapped), g in own.groupby(
-            ["quantity", own["transform"] != "none"], sort=False
-        ):
+        for (q, transform), g in own.groupby(["quantity", "transform"], sort=False):
             ax.errorbar(
                 g.truth,
                 g["mean"],
                 yerr=g.sd.fillna(0),
-                fmt="o",
+                fmt="s" if transform == STUDENT else "o",
                 markersize=4,
                 capsize=2,
                 color=colours[q],
-                markerfacecolor="white" if mapped else colours[q],
+                markerfacecolor="white" if transform == MAPPED else colours[q],
             )
         ax.set(xlim=(low, high), ylim=(low, high), title=f"{name}, n = {n}")
         ax.set_xlabel("truth (nats)")
@@ -880,6 +950,9 @@ def plot_accuracy(measures, path):
         Line2D([], [], color="gray", marker="o", markerfacecolor="white", linestyle="")
     )
     labels = [*colours, f"open: {MAPPED} maps"]
+    if STUDENT in set(means["transform"]):
+        handles.append(Line2D([], [], color="gray", marker="s", linestyle=""))
+        labels.append(f"squares: Student-t, {STUDENT_DF} degrees of freedom")
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9)
     fig.suptitle("TC, DTC and O: seed mean ± sd against the truth", fontsize=10)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
@@ -1017,7 +1090,7 @@ class Part:
         ``report(df, out, header) -> str``: writes the part's files, returns its
         markdown.
     ks, sizes, transforms : tuple or None
-        The part's own grid; None takes ``--k`` and ``--n``.
+        The part's own grid; None takes ``--k``, ``--n`` and ``--transforms``.
     first_seed : bool, default=False
         Runs on the first of ``--seeds`` only.
     serial : bool, default=False
@@ -1029,7 +1102,7 @@ class Part:
     report: Callable
     ks: tuple | None = None
     sizes: tuple | None = None
-    transforms: tuple = ("none", MAPPED)
+    transforms: tuple | None = None
     first_seed: bool = False
     serial: bool = False
 
@@ -1102,6 +1175,14 @@ def parse_args(argv=None):
         help=f"rows per sample of the accuracy part (default: 5000 {TARGET_N})",
     )
     p.add_argument(
+        "--transforms",
+        nargs="+",
+        choices=["none", MAPPED, STUDENT],
+        default=list(TRANSFORMS),
+        help=f"versions of each system in the accuracy part (default: "
+        f"{' '.join(TRANSFORMS)}; {STUDENT}: the Student-t version)",
+    )
+    p.add_argument(
         "--seeds", nargs="+", type=int, default=[0, 1, 2], help="default: 0 1 2"
     )
     p.add_argument(
@@ -1127,12 +1208,12 @@ def parse_args(argv=None):
 
 
 def part_grid(part, args):
-    """The numbers of variables, sizes and seeds of one part."""
+    """The numbers of variables, sizes, transforms and seeds of one part."""
     ks, sizes = part.ks or args.k, part.sizes or args.n
     if args.quick:
         ks, sizes = [k for k in ks if k in QUICK_K], [QUICK_N]
     seeds = args.seeds[:1] if part.first_seed else args.seeds
-    return list(ks), list(sizes), seeds
+    return list(ks), list(sizes), list(part.transforms or args.transforms), seeds
 
 
 def part_jobs(name, args):
@@ -1145,7 +1226,7 @@ def part_jobs(name, args):
         The part, the grid, the settings and the machine, for the report.
     """
     part = PARTS[name]
-    ks, sizes, seeds = part_grid(part, args)
+    ks, sizes, transforms, seeds = part_grid(part, args)
     minde = {**(QUICK_MINDE if args.quick else {}), **parse_params(args.minde_param)}
     adapters = select_adapters(
         [a.name for a in part.adapters],
@@ -1158,12 +1239,13 @@ def part_jobs(name, args):
         for n in sizes
         for k in ks
         for system in args.systems
-        for transform in part.transforms
+        for transform in transforms
         for adapter in adapters
     ]
     env = environment()
     description = (
         f"{part.title}: systems {', '.join(args.systems)}; k = {ks}; n = {sizes}; "
+        f"{'' if transforms == list(TRANSFORMS) else f'transforms {transforms}; '}"
         f"seeds {seeds}; MINDE parameters {minde or 'default'}; {env['machine']}, "
         f"GPU: {env['gpu']}, torch {env['versions']['torch']}"
     )

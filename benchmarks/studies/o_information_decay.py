@@ -14,7 +14,9 @@ n_train``) and with fixed decays, every other setting the default's, on the
 benchmark's sample of 20,000 rows (its ``random_state`` is the seed, so "auto" reads
 what the benchmark reads).
 
-A case is ``<system>-<k>`` or ``<system>-<k>-cube-sinh`` (the mapped sample);
+A case is ``<system>-<k>``, ``<system>-<k>-cube-sinh`` (the mapped sample) or
+``<system>-<k>-t3`` (the system's Student-t version, with three degrees of freedom:
+heavy tails, and a dependence through the shared scale);
 ``--normal-scores true`` maps every column to normal scores (TC, DTC and O do not
 change), "auto" (the default) only the columns the estimator's rule picks.
 """
@@ -24,7 +26,7 @@ import warnings
 
 import numpy as np
 
-from benchmarks.multivariate import MAPPED, TARGET_N, SystemData
+from benchmarks.multivariate import MAPPED, STUDENT, TARGET_N, SystemData
 from benchmarks.studies._cli import study_parser, summarise_or_run
 from sklearn_minde import OInformationEstimator
 from sklearn_minde._auto import auto_weight_decay
@@ -39,7 +41,7 @@ def sample(case, seed, n):
     """The benchmark's sample of a case: ``(x, groups, truth)``."""
     system, k, *mapped = case.split("-", 2)
     transform = mapped[0] if mapped else "none"
-    if transform not in ("none", MAPPED):
+    if transform not in ("none", MAPPED, STUDENT):
         raise ValueError(f"unknown map {transform!r} in case {case!r}")
     data, info = SystemData("accuracy", system, int(k), transform, seed, n).draw()
     return data.x, data.groups, info["truth"]

@@ -139,6 +139,39 @@ def test_samples_and_maps():
     assert info["truth"] == base.truth and info["task"] == "mixed-5"
 
 
+def test_student_closed_form_against_scipy_and_the_gaussian_limit():
+    """The Student-t block entropies are scipy's multivariate_t entropies, and the
+    Gaussian ones as the degrees of freedom grow; the shared scale adds
+    dependence: TC and DTC above the Gaussian system's."""
+    base = mv.GaussianSystem("mixed", 5)
+    cov, groups = base.covariance, base.groups
+    student = mv.student_entropy_function(cov, groups, mv.STUDENT_DF)
+    for variables in [(0, 1, 2, 3, 4), (2,), (1, 3)]:
+        columns = mv.block_columns(groups, variables)
+        block = cov[np.ix_(columns, columns)]
+        law = stats.multivariate_t(shape=block, df=mv.STUDENT_DF)
+        assert student(variables) == pytest.approx(law.entropy(), rel=1e-10)
+    limit = mv.student_entropy_function(cov, groups, 1e8)
+    gaussian = mv.gaussian_entropy_function(cov, groups)
+    assert limit((0, 1, 2, 3, 4)) == pytest.approx(gaussian((0, 1, 2, 3, 4)), abs=1e-6)
+    for q in ("total_correlation", "dual_total_correlation"):
+        assert base.student_truth[q] > base.truth[q]
+
+
+def test_student_sample_shares_a_scale_per_row():
+    """The Student-t version is the Gaussian draw over one scale per row (the
+    ratio of any two columns is the Gaussian one), the scale ``sqrt(W / df)``
+    with ``W ~ chi2(df)``, and it has its own truth."""
+    base = mv.GaussianSystem("redundant", 3)
+    x, raw = base.student_sample(100_000, seed=1), base.sample(100_000, seed=1)
+    np.testing.assert_allclose(x[:, 1] / x[:, 0], raw[:, 1] / raw[:, 0])
+    w = mv.STUDENT_DF * (raw[:, 0] / x[:, 0]) ** 2
+    assert stats.kstest(w, stats.chi2(mv.STUDENT_DF).cdf).pvalue > 0.01
+    data, info = mv.SystemData("accuracy", "redundant", 3, mv.STUDENT, 1, 300).draw()
+    np.testing.assert_allclose(data.x, mv.standardise(x[:300]))
+    assert info["truth"] == base.student_truth and info["task"] == "t3-redundant-3"
+
+
 # -- Estimators -----------------------------------------------------------------------
 
 

@@ -138,6 +138,8 @@ def test_o_information_decay_study_settings_and_summary():
     assert x.shape == (300, 14) and len(groups) == 10
     mapped, _, same = study.sample("synergistic-10-cube-sinh", 0, 300)
     assert same == truth and not np.allclose(mapped, x)
+    heavy, _, other = study.sample("synergistic-10-t3", 0, 300)
+    assert other != truth and heavy.shape == x.shape
     with pytest.raises(ValueError, match="unknown map"):
         study.sample("synergistic-10-exp", 0, 300)
     assert study.weight_decay("rows", 20000) == pytest.approx((620 / 16000) ** 2)
