@@ -165,30 +165,34 @@ def multivariate_measures(entropy, k, gradient):
     return measures
 
 
-def gaussian_entropy_function(cov, groups):
-    """The block entropies of ``N(mean, cov)``: ``H(A) = 1/2 log det(2 pi e
-    cov_AA)``, in nats.
+def block_entropy_function(matrix, groups, block_entropy):
+    """``entropy(variables)`` for :func:`correlations`: ``block_entropy`` of the
+    block of ``matrix`` on the variables' columns (0 for no variable).
 
     Parameters
     ----------
-    cov : ndarray of shape (d, d)
+    matrix : ndarray of shape (d, d)
     groups : list of list of int
         The columns of each variable.
-
-    Returns
-    -------
-    callable
-        ``entropy(variables)`` for :func:`correlations`.
+    block_entropy : callable
+        Of a square block, in nats.
     """
 
     def entropy(variables):
         columns = block_columns(groups, variables)
         if not columns:
             return 0.0
-        block = cov[np.ix_(columns, columns)]
-        return 0.5 * float(np.linalg.slogdet(2 * np.pi * np.e * block)[1])
+        return float(block_entropy(matrix[np.ix_(columns, columns)]))
 
     return entropy
+
+
+def gaussian_entropy_function(cov, groups):
+    """The block entropies of ``N(mean, cov)``: ``H(A) = 1/2 log det(2 pi e
+    cov_AA)``, in nats (:func:`block_entropy_function`)."""
+    return block_entropy_function(
+        cov, groups, lambda b: 0.5 * np.linalg.slogdet(2 * np.pi * np.e * b)[1]
+    )
 
 
 def student_entropy_function(dispersion, groups, df):
@@ -196,28 +200,12 @@ def student_entropy_function(dispersion, groups, df):
     freedom and dispersion ``dispersion``, in nats: for a block A of ``d``
     columns, ``H(A) = 1/2 log det S_AA + d/2 log(df pi) + log Gamma(df / 2) - log
     Gamma((df + d) / 2) + (df + d) / 2 (psi((df + d) / 2) - psi(df / 2))`` (each
-    block is Student-t with the same ``df``).
+    block is Student-t with the same ``df``; :func:`block_entropy_function`)."""
 
-    Parameters
-    ----------
-    dispersion : ndarray of shape (d, d)
-    groups : list of list of int
-        The columns of each variable.
-    df : float
-
-    Returns
-    -------
-    callable
-        ``entropy(variables)`` for :func:`correlations`.
-    """
-
-    def entropy(variables):
-        columns = block_columns(groups, variables)
-        if not columns:
-            return 0.0
-        d, half = len(columns), (df + len(columns)) / 2
-        block = dispersion[np.ix_(columns, columns)]
-        return float(
+    def block_entropy(block):
+        d = len(block)
+        half = (df + d) / 2
+        return (
             0.5 * np.linalg.slogdet(block)[1]
             + 0.5 * d * np.log(df * np.pi)
             + gammaln(df / 2)
@@ -225,7 +213,7 @@ def student_entropy_function(dispersion, groups, df):
             + half * (digamma(half) - digamma(df / 2))
         )
 
-    return entropy
+    return block_entropy_function(dispersion, groups, block_entropy)
 
 
 # -- Systems --------------------------------------------------------------------------
