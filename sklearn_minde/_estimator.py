@@ -496,16 +496,15 @@ class MINDEEstimator(BaseEstimator):
         check_new_y(y, self.y_scale_.shape[0])
         return X, y, y_new is not None
 
-    def _read_new(self, make_fn, X, y, small_times="clamp"):
-        """Per-row terms of new data ``(X, y)`` (from :meth:`_validate_new`; None
-        for a y absent from every call read: its values never reach the network),
+    def _read_new(self, make_fn, X, y, has_y=True, small_times="clamp"):
+        """Per-row terms of new data ``(X, y)`` from :meth:`_validate_new`,
         averaged over the members' networks (each reading every row with its own
-        draws)."""
-        y_read = np.tile(self.y_mean_, (len(X), 1)) if y is None else y
+        draws). Without y (``has_y`` False) y is absent from every call read: its
+        values never reach the network nor key the draws."""
         device = fitted_device(self.device_)
-        data = self._standardisation().tensors(X, y_read, device, dtype=torch.float64)
+        data = self._standardisation().tensors(X, y, device, dtype=torch.float64)
         groups = member_groups(self.networks_, self.n_networks_, self.n_folds)
-        read = data if y is not None else (data[0], data[2])  # what the calls see
+        read = data if has_y else (data[0], data[2])  # what the calls see
         parts = []
         with torch_threads(self.n_threads):
             for member, networks in groups:
@@ -653,7 +652,8 @@ class MINDEEstimator(BaseEstimator):
         terms = self._read_new(
             lambda networks: likelihood_fn(variant, networks, self.sde_),
             X,
-            y if has_y else None,
+            y,
+            has_y,
             "drop",
         )
         log_scale = self._standardisation().log_scale(X, y)
