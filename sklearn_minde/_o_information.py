@@ -352,17 +352,17 @@ class OInformationEstimator(BaseEstimator):
     n_threads : int or None, default=1
         torch CPU threads while fitting, restored afterwards. None leaves torch's
         setting.
-    normal_scores : {"auto", True, False}, default="auto"
-        Map columns to normal scores before fitting (TC, DTC and O are unchanged
-        by a monotone map of a column): True maps every column, "auto" only those
-        so heavy-tailed that a few extreme values set their scale (with a
-        :class:`HeavyTailWarning`) or so sharply peaked that most rows crowd one
-        spot (a cubed normal variable, with a :class:`SharpPeakWarning`). Set
-        True when columns are skewed or long-tailed but escape that rule (the
-        sinh of a normal variable): with many variables the network reads their
-        shapes as dependence, and TC reads high. The entropies stay in the units
-        of the data: each gains the mean log-Jacobian of the map, from a
-        one-dimensional entropy estimate of the column.
+    normal_scores : {"auto", True, False}, default=True
+        Map columns to normal scores before fitting. TC, DTC and O are unchanged
+        by a monotone map of a column, and on normal scores the network need not
+        learn the shapes of the marginals, which with many variables it would
+        otherwise read as dependence (TC reads high on skewed or long-tailed
+        columns). "auto" maps only the columns so heavy-tailed that a few extreme
+        values set their scale (with a :class:`HeavyTailWarning`) or so sharply
+        peaked that most rows crowd one spot (with a :class:`SharpPeakWarning`);
+        False fits every column as it is. The entropies stay in the units of the
+        data: each mapped column adds the mean log-Jacobian of its map, from a
+        one-dimensional entropy estimate of the column, whose error they carry.
 
     Attributes
     ----------
@@ -473,7 +473,7 @@ class OInformationEstimator(BaseEstimator):
         learning_rate="auto",
         weight_decay="auto",
         n_threads=1,
-        normal_scores="auto",
+        normal_scores=True,
     ):
         self.random_state = random_state
         self.max_iter = max_iter

@@ -4,6 +4,7 @@ with exact Gaussian scores, short real fits, and the scikit-learn estimator."""
 import itertools
 import math
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_minde import (
+    DataWarning,
     MINDEEstimator,
     OInformationEstimator,
     OInformationResult,
@@ -332,18 +334,24 @@ def test_untrained_network_reads_the_entropies_in_data_units():
     np.testing.assert_allclose(other["conditional"], entropies["conditional"] + shift)
 
 
-def test_auto_normal_scores_map_a_cubed_column():
-    """normal_scores="auto" maps a cubed column to normal scores with a
-    SharpPeakWarning. Normal scores do not change under a monotone map of a column,
-    so with normal_scores=True the cubed and the plain rows read the same TC, and
-    the entropies over the column differ by the mean log-Jacobian of the cube,
+def test_normal_scores_map_a_cubed_column():
+    """By default every column is mapped to normal scores, without a warning;
+    normal_scores="auto" maps only the cubed column, with a SharpPeakWarning.
+    Normal scores do not change under a monotone map of a column, so with
+    normal_scores=True the cubed and the plain rows read the same TC, and the
+    entropies over the column differ by the mean log-Jacobian of the cube,
     log 3 z^2."""
     X = gaussian_rows(redundant_cov(), 300, seed=4)
     cubed = X * [1.0, 1.0, 1.0]
     cubed[:, 0] = cubed[:, 0] ** 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        default = OInformationEstimator(random_state=0, **TINY).fit(cubed)
+    np.testing.assert_array_equal(default.normal_scores_.columns, [0, 1, 2])
+    auto = OInformationEstimator(random_state=0, normal_scores="auto", **TINY)
     with pytest.warns(SharpPeakWarning, match="Columns 0 of X"):
-        est = OInformationEstimator(random_state=0, **TINY).fit(cubed)
-    np.testing.assert_array_equal(est.normal_scores_.columns, [0])
+        auto.fit(cubed)
+    np.testing.assert_array_equal(auto.normal_scores_.columns, [0])
     kept = OInformationEstimator(random_state=0, normal_scores=False, **TINY)
     assert kept.fit(cubed).normal_scores_ is None
     assert np.isfinite(kept.entropies_["joint"])
