@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 from joblib import Parallel, delayed, parallel_config
+from sklearn.exceptions import ConvergenceWarning
 from tqdm.auto import tqdm
 
 from .adapters import Outcome
@@ -115,7 +116,8 @@ def execute(job, threads=None):
         The job key, the facts of its data, the :class:`Outcome` fields, ``fit_s``
         (wall time of fitting and estimating, without drawing the data),
         ``failure`` (None or the error message), ``warnings`` (the names of the
-        sklearn_minde warnings the fit raised, e.g. ``OverfittingWarning``), the
+        sklearn_minde warnings the fit raised, e.g. ``OverfittingWarning``, and
+        ``ConvergenceWarning``), the
         environment and a time stamp.
     """
     if threads is not None:
@@ -137,9 +139,12 @@ def execute(job, threads=None):
 
 def package_warnings(caught):
     """The names of the sklearn_minde warnings among ``caught`` (e.g.
-    ``"OverfittingWarning"``), each once, in the order first met."""
+    ``"OverfittingWarning"``) and of scikit-learn's ``ConvergenceWarning``, which
+    the package raises for a fit still improving at ``max_iter``: each once, in the
+    order first met."""
     names = (type(w.message).__name__ for w in caught
-             if type(w.message).__module__.startswith("sklearn_minde"))
+             if type(w.message).__module__.startswith("sklearn_minde")
+             or issubclass(w.category, ConvergenceWarning))
     return list(dict.fromkeys(names))
 
 

@@ -363,9 +363,11 @@ def test_minde_protocol_reads_on_its_separate_estimation_sample(tmp_path):
 
 
 def test_records_name_the_package_warnings_a_fit_raised():
-    """execute() records the names of the sklearn_minde warnings a fit raised,
-    each once, and not other packages' warnings."""
+    """execute() records the names of the sklearn_minde warnings a fit raised
+    and scikit-learn's ConvergenceWarning, each once, and not other warnings."""
     import warnings as warnings_module
+
+    from sklearn.exceptions import ConvergenceWarning
 
     from benchmarks.suite.runner import package_warnings
     from sklearn_minde import OverfittingWarning
@@ -374,5 +376,6 @@ def test_records_name_the_package_warnings_a_fit_raised():
         warnings_module.simplefilter("always")
         warnings_module.warn("x", OverfittingWarning, stacklevel=2)
         warnings_module.warn("y", UserWarning, stacklevel=2)
+        warnings_module.warn("c", ConvergenceWarning, stacklevel=2)
         warnings_module.warn("z", OverfittingWarning, stacklevel=2)
-    assert package_warnings(caught) == ["OverfittingWarning"]
+    assert package_warnings(caught) == ["OverfittingWarning", "ConvergenceWarning"]
