@@ -78,10 +78,6 @@ def auto_learning_rate(learning_rate):
 AUTO_EPOCHS = {"c": 256, "j": 256, "marginal": 128}
 
 
-#: The fewest and the most steps of ``max_iter="auto"``.
-AUTO_MIN_ITER, AUTO_MAX_ITER = 2000, 20000
-
-
 def auto_max_iter(n_train, batch_size, epochs):
     """``max_iter="auto"``: about ``epochs`` passes over ``n_train`` rows in batches
     of ``batch_size``, ``clip(epochs * n_train / batch_size, 2000, 20000)`` steps
@@ -93,19 +89,7 @@ def auto_max_iter(n_train, batch_size, epochs):
     epochs : int
         The variant's :data:`AUTO_EPOCHS`.
     """
-    return int(np.clip(epochs * n_train / batch_size, AUTO_MIN_ITER, AUTO_MAX_ITER))
-
-
-#: How many times ``max_iter="auto"`` doubles the steps of a fit whose held-out
-#: estimate still rose at the end (:func:`~sklearn_minde._checks.still_rising`).
-AUTO_DOUBLINGS = 2
-
-
-def longer_max_iter(max_iter):
-    """The budget of a refit of a fit still rising after ``max_iter`` steps:
-    twice the steps, at most :data:`AUTO_MAX_ITER`; None where ``max_iter`` is
-    already there."""
-    return min(2 * max_iter, AUTO_MAX_ITER) if max_iter < AUTO_MAX_ITER else None
+    return int(np.clip(epochs * n_train / batch_size, 2000, 20000))
 
 
 def resolve_max_iter(max_iter, n_train, batch_size, variant):

@@ -88,12 +88,7 @@ class MINDEEstimator(BaseEstimator):
         standard error includes the spread between the K networks. Costs K fits.
     max_iter : int or "auto", default="auto"
         Most training steps. "auto": about 256 passes over the training rows (128
-        for a fit without y), within 2,000 and 20,000 steps; a fit whose held-out
-        estimate still rose over the second half of its steps (the network was
-        still learning the dependence) is trained again from the start with twice
-        the steps, at most twice and up to 20,000 steps. ``max_iter_`` is the
-        budget of the fit kept. Such fits cost up to seven times as long; set an
-        int to fix the budget.
+        for a fit without y), within 2,000 and 20,000 steps.
     normal_scores : {"auto", True, False}, default="auto"
         Map columns to normal scores before fitting (MI is unchanged by a monotone
         map of a column): True maps every column, "auto" only those so

@@ -5,20 +5,17 @@ and of validated arrays. They return a :class:`FitResult` and never call back in
 the estimator, which sets its fitted attributes from it in one place.
 """
 
-import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
 from ._auto import (
-    AUTO_DOUBLINGS,
     auto_batch_size,
     auto_learning_rate,
     corrects_finite_sample_bias,
     estimation_passes,
-    longer_max_iter,
     resolve_device,
     resolve_early_stopping,
     resolve_hidden_dim,
@@ -342,64 +339,6 @@ def train_all(prepared, shapes):
     return results
 
 
-def still_learning(prepared, results):
-    """Whether a fit ran all its steps without over-fitting and its first
-    network's held-out estimate still rose at the end (:func:`still_rising`)."""
-    return (
-        all(r.overfit_iter is None for r in results)
-        and results[0].n_iter == prepared.settings.config.max_iter
-        and still_rising(results[0], falls=prepared.settings.variant is MARGINAL)
-        is not None
-    )
-
-
-def lengthened(prepared, initial):
-    """``prepared`` with twice the steps (:func:`longer_max_iter`) and its networks
-    back at their ``initial`` weights; None where the budget is at its cap."""
-    config = prepared.settings.config
-    max_iter = longer_max_iter(config.max_iter)
-    if max_iter is None:
-        return None
-    for job, weights in zip(prepared.jobs, initial, strict=True):
-        job.network.load_state_dict(weights)
-    settings = replace(prepared.settings, config=replace(config, max_iter=max_iter))
-    return replace(prepared, settings=settings)
-
-
-def train_until_settled(prepared, shapes):
-    """Train every fit (:func:`train_all`), then train again, with twice the steps
-    and from the same initial weights, each fit whose ``max_iter`` is "auto" and
-    whose held-out estimate was still rising (:func:`still_learning`), at most
-    :data:`AUTO_DOUBLINGS` times.
-
-    Returns
-    -------
-    prepared : list of Prepared
-        The fits as last trained.
-    results : list of list of TrainingResult
-        Each fit's results, in job order.
-    """
-    initial = [
-        [copy.deepcopy(job.network.state_dict()) for job in p.jobs] for p in prepared
-    ]
-    flat = train_all(prepared, shapes)
-    results, start = [], 0
-    for p in prepared:
-        results.append(flat[start : start + len(p.jobs)])
-        start += len(p.jobs)
-    prepared = list(prepared)
-    for i, p in enumerate(prepared):
-        if p.settings.params["max_iter"] != "auto":
-            continue
-        for _ in range(AUTO_DOUBLINGS):
-            longer = still_learning(p, results[i]) and lengthened(p, initial[i])
-            if not longer:
-                break
-            p = prepared[i] = longer
-            results[i] = train_all([p], [shapes[i]])
-    return prepared, results
-
-
 # ---------------------------------------------------------------------- read
 @dataclass
 class FitResult:
@@ -520,8 +459,7 @@ def read(prepared, results):
 
 def fit_all(fits):
     """Fit each of ``fits``, a list of ``(params, X, y, z_columns)`` with validated
-    arrays: prepare, train (together when :func:`stackable`, again with more steps
-    while still learning: :func:`train_until_settled`) and read.
+    arrays: prepare, train (together when :func:`stackable`) and read.
 
     Returns
     -------
@@ -530,5 +468,9 @@ def fit_all(fits):
     with torch_threads(fits[0][0]["n_threads"]):
         prepared = [prepare(*fit) for fit in fits]
         shapes = [(X.shape, y.shape) for _, X, y, _ in fits]
-        prepared, results = train_until_settled(prepared, shapes)
-        return [read(p, r) for p, r in zip(prepared, results, strict=True)]
+        results = train_all(prepared, shapes)
+        out, start = [], 0
+        for p in prepared:
+            out.append(read(p, results[start : start + len(p.jobs)]))
+            start += len(p.jobs)
+    return out

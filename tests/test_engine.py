@@ -5,14 +5,13 @@ import pytest
 import torch
 from conftest import TINY
 
-from sklearn_minde import CompileWarning, MINDEEstimator, _fit
+from sklearn_minde import CompileWarning, MINDEEstimator
 from sklearn_minde._auto import (
     AUTO_PAIR_MIN_TRAIN,
     MIN_DRAWS,
     auto_n_networks,
     auto_weight_decay,
     estimation_passes,
-    longer_max_iter,
     use_compile,
 )
 from sklearn_minde._checks import TrainingResult, still_rising
@@ -521,46 +520,3 @@ def test_a_fit_cut_short_warns_that_it_still_rises():
     y = x @ [0.8, 0.3] + 0.5 * rng.normal(size=10_000)
     with pytest.warns(ConvergenceWarning, match="larger max_iter"):
         MINDEEstimator(max_iter=300, device="cpu", random_state=1).fit(x, y)
-
-
-def test_longer_max_iter_doubles_up_to_the_cap():
-    assert longer_max_iter(4000) == 8000
-    assert longer_max_iter(16000) == 20000
-    assert longer_max_iter(20000) is None
-
-
-def test_a_fit_still_learns_when_it_ran_every_step_rising_without_over_fitting():
-    from dataclasses import replace
-    from types import SimpleNamespace
-
-    from sklearn_minde._variants import VARIANTS
-
-    config = SimpleNamespace(max_iter=2000)
-    settings = SimpleNamespace(config=config, variant=VARIANTS["c"])
-    fit = SimpleNamespace(settings=settings)
-    rising = _result(np.linspace(0.0, 1.0, 20), 0.1)
-    assert _fit.still_learning(fit, [rising])
-    assert not _fit.still_learning(fit, [_result(np.ones(20), 0.1)])
-    assert not _fit.still_learning(fit, [rising, replace(rising, overfit_iter=1000)])
-    assert not _fit.still_learning(fit, [_result(np.linspace(0.0, 1.0, 20), 0.1, 1000)])
-
-
-@pytest.mark.parametrize("rising", [False, True])
-def test_auto_budget_doubles_while_the_estimate_still_rises(monkeypatch, rising):
-    """With max_iter="auto", a fit still learning at the end trains again from the
-    same initial weights with twice the steps (here at most once): it reads what
-    the fit given that many steps reads. A settled fit keeps its budget, and an
-    int max_iter is never lengthened."""
-    monkeypatch.setattr(_fit, "still_learning", lambda *args: rising)
-    monkeypatch.setattr(_fit, "AUTO_DOUBLINGS", 1)
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(1000, 1))
-    y = x + rng.normal(size=(1000, 1))
-    params = dict(hidden_dim=8, batch_size=128, device="cpu", random_state=0)
-    auto = MINDEEstimator(**params).fit(x, y)
-    steps = 4000 if rising else 2000
-    assert auto.max_iter_ == steps
-    fixed = MINDEEstimator(max_iter=steps, **params).fit(x, y)
-    assert fixed.max_iter_ == steps
-    assert auto.mutual_information_ == fixed.mutual_information_
-    np.testing.assert_array_equal(auto.loss_curve_, fixed.loss_curve_)
