@@ -90,8 +90,8 @@ class MINDEEstimator(BaseEstimator):
         Most training steps. "auto": about 256 passes over the training rows (128
         for a fit without y), within 2,000 and 20,000 steps. Try a larger int
         when a :class:`~sklearn.exceptions.ConvergenceWarning` says the held-out
-        MI was still rising (strongly curved dependence can need four times the
-        default) and compare the two readings: a longer fit can also read high.
+        MI was still rising (strongly curved dependence can need several times
+        the default) and compare the two readings: a longer fit can also read high.
         See the user guide's limits page.
     normal_scores : {"auto", True, False}, default="auto"
         Map columns to normal scores before fitting (MI is unchanged by a monotone
